@@ -1,0 +1,124 @@
+/* dumper.h -- the contract between the parts of the heap dumper.
+ *
+ * A dump is one pass, in file order:
+ *   write_header    heap.c     magic, flags, version, size tables
+ *   write_roots     roots.c    the three immortals and the named roots
+ *   write_stack     stack.c    the value stack
+ *   write_heap      heap.c     every arena SV (each followed by its MAGIC
+ *                              records, magic.c), then the SAVED_* records of
+ *                              the save stack (saved.c), then the 0 terminator
+ *   write_contexts  context.c  the context stack, then the 0 terminator
+ *
+ * Every writer appends to d->w (writer.h).  None of them allocates per SV,
+ * croaks, or calls Perl code: a dump runs inside somebody else's process,
+ * possibly from a signal handler.  Failures latch in d->w.err.
+ */
+#ifndef PMAT_DUMPER_H
+#define PMAT_DUMPER_H
+
+#include "EXTERN.h"
+#include "perl.h"
+#include "writer.h"
+
+/* SV types as numbered by the format (Devel::MAT's SV.pm). */
+enum {
+    PMAT_SVt_END     = 0,
+    PMAT_SVt_GLOB    = 1,
+    PMAT_SVt_SCALAR  = 2,
+    PMAT_SVt_REF     = 3,
+    PMAT_SVt_ARRAY   = 4,
+    PMAT_SVt_HASH    = 5,
+    PMAT_SVt_STASH   = 6,
+    PMAT_SVt_CODE    = 7,
+    PMAT_SVt_IO      = 8,
+    PMAT_SVt_LVALUE  = 9,
+    PMAT_SVt_REGEXP  = 10,
+    PMAT_SVt_FORMAT  = 11,
+    PMAT_SVt_INVLIST = 12,
+    PMAT_SVt_UNDEF   = 13,
+    PMAT_SVt_YES     = 14,
+    PMAT_SVt_NO      = 15,
+    PMAT_SVt_MAX     = 16          /* NTYPES written in the header */
+};
+
+/* SV extension records, written after the SV they annotate. */
+enum {
+    PMAT_SVxMAGIC       = 0x80,
+    PMAT_SVxSAVED_SV    = 0x81,
+    PMAT_SVxSAVED_AV    = 0x82,
+    PMAT_SVxSAVED_HV    = 0x83,
+    PMAT_SVxSAVED_AELEM = 0x84,
+    PMAT_SVxSAVED_HELEM = 0x85,
+    PMAT_SVxSAVED_CV    = 0x86,
+    PMAT_SVxSVSVnote    = 0x87,
+    PMAT_SVxDEBUGREPORT = 0x88,
+    PMAT_SVx_MAX        = 0x89
+};
+
+/* Context types. */
+enum {
+    PMAT_CTX_END  = 0,
+    PMAT_CTX_SUB  = 1,
+    PMAT_CTX_TRY  = 2,
+    PMAT_CTX_EVAL = 3,
+    PMAT_CTX_MAX  = 4
+};
+
+/* CODE body records. */
+enum {
+    PMAT_CODEx_CONSTSV       = 1,
+    PMAT_CODEx_CONSTIX       = 2,
+    PMAT_CODEx_GVSV          = 3,
+    PMAT_CODEx_GVIX          = 4,
+    PMAT_CODEx_PADNAME       = 5,
+    PMAT_CODEx_PADNAMES      = 7,
+    PMAT_CODEx_PAD           = 8,
+    PMAT_CODEx_PADNAME_FLAGS = 9
+};
+
+typedef struct pmat_dump {
+    pmat_writer w;
+    IV          max_string;      /* bytes of each PV written; < 0: all */
+    UV          unknown_svs;     /* SVs of a type we do not know, left out */
+} pmat_dump;
+
+/* The format's UINT is the width of a perl UV. */
+#define PMAT_UINT_SIZE ((size_t)sizeof(UV))
+#define PMAT_PTR_SIZE  ((size_t)sizeof(void *))
+
+static inline void pmat_put_uint_nocheck(pmat_writer *w, UV v)
+{
+    memcpy(w->buf + w->len, &v, sizeof v);
+    w->len += sizeof v;
+}
+
+/* STR: UINT length then the bytes; a NULL string is length -1 (all ones). */
+static inline void pmat_put_str(pmat_writer *w, const char *s, STRLEN len)
+{
+    if (!pmat_reserve(w, PMAT_UINT_SIZE))
+        return;
+    if (!s) {
+        pmat_put_uint_nocheck(w, ~(UV)0);
+        return;
+    }
+    pmat_put_uint_nocheck(w, (UV)len);
+    pmat_put_bytes(w, s, len);
+}
+
+static inline void pmat_put_cstr(pmat_writer *w, const char *s)
+{
+    pmat_put_str(w, s, s ? strlen(s) : 0);
+}
+
+void write_header(pTHX_ pmat_dump *d);
+void write_roots(pTHX_ pmat_dump *d);
+void write_stack(pTHX_ pmat_dump *d);
+void write_heap(pTHX_ pmat_dump *d);
+void write_sv_magic(pTHX_ pmat_dump *d, const SV *sv);
+void write_saved(pTHX_ pmat_dump *d);
+void write_contexts(pTHX_ pmat_dump *d);
+
+/* The whole dump to an open fd (dump.c).  Returns 0 or an errno value. */
+int  pmat_dump_fd(pTHX_ int fd, IV max_string);
+
+#endif

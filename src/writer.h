@@ -1,0 +1,89 @@
+/* writer.h -- the output stream of a heap dump.
+ *
+ * Contract: a writer owns one fixed buffer (allocated once per dump, its size
+ * independent of the heap) and one file descriptor.  Records are written by
+ * reserving the bytes they need once (pmat_reserve) and then appending with
+ * the unchecked put_* helpers, so the hot path costs one bounds check per
+ * record rather than one per byte.  Variable-length data (strings, element
+ * lists) goes through the checked pmat_put_str / pmat_put_bytes.
+ *
+ * Errors are latched: the first failing write(2) records errno in w->err and
+ * every later call becomes a no-op, so the walk never has to unwind halfway
+ * through a record.  The caller checks w->err once at the end.
+ *
+ * This layer knows nothing about Perl; values are written in host byte order
+ * (the file header's FLAGS say which order that is).
+ */
+#ifndef PMAT_WRITER_H
+#define PMAT_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PMAT_WRITER_BUFSIZE (1024 * 1024)
+
+typedef struct pmat_writer {
+    int            fd;
+    unsigned char *buf;
+    size_t         len;      /* bytes pending in buf */
+    size_t         cap;
+    int            err;      /* 0, or the errno of the first failure */
+    uint64_t       written;  /* bytes handed to write(2) so far */
+} pmat_writer;
+
+/* Allocate the buffer; returns 0 on success, an errno value on failure. */
+int  pmat_writer_init(pmat_writer *w, int fd);
+/* Flush what is pending and free the buffer; returns w->err (0 if all went
+ * out).  Does not close the fd. */
+int  pmat_writer_finish(pmat_writer *w);
+/* Write out the pending bytes; returns 0 if the writer is (still) healthy. */
+int  pmat_writer_flush(pmat_writer *w);
+/* Slow path of pmat_reserve: flush to make room.  Returns 1 if n bytes can
+ * now be appended, 0 if the writer has failed or n exceeds the buffer. */
+int  pmat_writer_make_room(pmat_writer *w, size_t n);
+
+/* Make sure n bytes can be appended with the put_*_nocheck helpers.
+ * Returns 0 (and appends nothing afterwards) once the writer has failed. */
+static inline int pmat_reserve(pmat_writer *w, size_t n)
+{
+    if (w->cap - w->len >= n && !w->err)
+        return 1;
+    return pmat_writer_make_room(w, n);
+}
+
+static inline void pmat_put_u8_nocheck(pmat_writer *w, uint8_t v)
+{
+    w->buf[w->len++] = v;
+}
+
+static inline void pmat_put_u32_nocheck(pmat_writer *w, uint32_t v)
+{
+    memcpy(w->buf + w->len, &v, 4);
+    w->len += 4;
+}
+
+static inline void pmat_put_u64_nocheck(pmat_writer *w, uint64_t v)
+{
+    memcpy(w->buf + w->len, &v, 8);
+    w->len += 8;
+}
+
+/* PTR fields carry the address as the file's pointer width (uintptr_t). */
+static inline void pmat_put_ptr_nocheck(pmat_writer *w, const void *p)
+{
+    uintptr_t v = (uintptr_t)p;
+    memcpy(w->buf + w->len, &v, sizeof v);
+    w->len += sizeof v;
+}
+
+static inline void pmat_put_nocheck(pmat_writer *w, const void *src, size_t n)
+{
+    memcpy(w->buf + w->len, src, n);
+    w->len += n;
+}
+
+/* Checked appends for data of any length: large blocks bypass the buffer. */
+void pmat_put_bytes(pmat_writer *w, const void *src, size_t n);
+
+#endif

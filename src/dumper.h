@@ -110,6 +110,13 @@ static inline void pmat_put_cstr(pmat_writer *w, const char *s)
     pmat_put_str(w, s, s ? strlen(s) : 0);
 }
 
+/* heap.c: the TYPE byte and the common header (ADDRESS, REFCNT, SIZE,
+ * BLESSED) of one SV.  Returns 0 if the writer has failed. */
+int  write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size);
+/* sv_code.c: a whole CODE record (common header, fields, body), called by
+ * heap.c's dispatch for SVt_PVCV. */
+void write_sv_code(pTHX_ pmat_dump *d, const CV *cv);
+
 void write_header(pTHX_ pmat_dump *d);
 void write_roots(pTHX_ pmat_dump *d);
 void write_stack(pTHX_ pmat_dump *d);

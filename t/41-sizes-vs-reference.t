@@ -1,0 +1,54 @@
+# The SIZE we record for scalars, strings, arrays and hashes agrees with the
+# reference dumper's (Debian libdevel-mat-dumper-perl) within 5%, per SV and
+# per kind, on the same deterministic heap.
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw( tempdir );
+
+BEGIN {
+    eval { require Devel::MAT; 1 }
+        or plan skip_all => "Devel::MAT is not installed (Debian: libdevel-mat-perl); cannot read the reference's dump";
+}
+
+# The reference is whatever Devel::MAT::Dumper perl finds without blib/.
+my $ref_version = qx{"$^X" -MDevel::MAT::Dumper -e "print Devel::MAT::Dumper->VERSION" 2>/dev/null};
+plan skip_all => "the reference Devel::MAT::Dumper is not installed (Debian: libdevel-mat-dumper-perl)"
+    unless $? == 0 and $ref_version =~ /^0\.[1-9]/ and $ref_version >= 0.40;
+
+my $dir = tempdir( CLEANUP => 1 );
+system( $^X, '-Mblib', 't/fixtures/sizes.pl', "$dir/ours.pmat" ) == 0 or BAIL_OUT("our dump failed");
+system( $^X,           't/fixtures/sizes.pl', "$dir/ref.pmat" )  == 0 or BAIL_OUT("reference dump failed");
+
+my %pm = map { $_ => Devel::MAT->load( "$dir/$_.pmat" ) } qw( ours ref );
+
+sub within_5pct {
+    my ( $ours, $ref, $what ) = @_;
+    my $ok = $ref == 0 ? $ours == 0 : abs( $ours - $ref ) <= 0.05 * $ref;
+    ok( $ok, "$what: ours $ours bytes, reference $ref bytes" );
+}
+
+# Per SV: the variable itself, and for containers their contents.
+for my $sym ( qw( $INT $NUM $SHORT $LONG $UTF8 @SMALL @BIG @MIXED %SMALL %BIG %NESTED ) ) {
+    ( my $name = $sym ) =~ s/^(.)/$1main::/;
+    my %sv = map { $_ => $pm{$_}->find_symbol( $name ) } qw( ours ref );
+    within_5pct( $sv{ours}->size, $sv{ref}->size, "size of $sym" );
+
+    if( $sv{ours}->type eq 'ARRAY' ) {
+        my %sum = map { my $av = $sv{$_}; $_ => eval { my $t = 0; $t += $_->size for grep { defined } $av->elems; $t } } qw( ours ref );
+        within_5pct( $sum{ours}, $sum{ref}, "size of the elements of $sym" );
+    }
+    elsif( $sv{ours}->type eq 'HASH' ) {
+        my %sum = map { my $hv = $sv{$_}; $_ => eval { my $t = 0; $t += $_->size for grep { defined } $hv->values; $t } } qw( ours ref );
+        within_5pct( $sum{ours}, $sum{ref}, "size of the values of $sym" );
+    }
+}
+
+# Per kind, over the whole heap.
+my %bytes;
+for my $which ( qw( ours ref ) ) {
+    $bytes{$which}{ $_->type } += $_->size for $pm{$which}->dumpfile->heap;
+}
+within_5pct( $bytes{ours}{$_} // 0, $bytes{ref}{$_} // 0, "total bytes of kind $_" ) for qw( SCALAR ARRAY HASH );
+
+done_testing;

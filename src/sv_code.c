@@ -89,6 +89,26 @@ static void write_op_refs(pTHX_ pmat_dump *d, const OP *o)
         }
         return;
 
+    case OP_METHOD_NAMED:
+        /* The method name is a constant too (relocated to the pad under
+         * ithreads, like OP_CONST's SV). */
+#ifdef USE_ITHREADS
+        if (o->op_targ) {
+            if (!pmat_reserve(w, 1 + PMAT_UINT_SIZE))
+                return;
+            pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTIX);
+            pmat_put_uint_nocheck(w, (UV)o->op_targ);
+            return;
+        }
+#endif
+        if (cMETHOPx(o)->op_u.op_meth_sv) {
+            if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE))
+                return;
+            pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTSV);
+            pmat_put_ptr_nocheck(w, cMETHOPx(o)->op_u.op_meth_sv);
+        }
+        return;
+
     case OP_GVSV:
     case OP_GV:
     case OP_AELEMFAST:
@@ -330,7 +350,9 @@ void write_sv_code(pTHX_ pmat_dump *d, const CV *cv)
     pmat_put_ptr_nocheck(w, NULL);           /* PADLIST: not an SV, see top */
     pmat_put_ptr_nocheck(w, constval);
 
-    pmat_put_cstr(w, CvFILE(cv));
+    /* CvFILE is NULL on the main CV and eval CVs: the reference writes ""
+     * there, which also spares the reader an undef in cv->location. */
+    pmat_put_cstr(w, CvFILE(cv) ? CvFILE(cv) : "");
     if (name)
         pmat_put_str(w, HEK_KEY(name), (STRLEN)HEK_LEN(name));
     else

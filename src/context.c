@@ -19,6 +19,7 @@
  * a tie method, DESTROY or a %SIG handler then still shows the frames that
  * led there.
  */
+#define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
 static void write_ctx_common(pmat_writer *w, U8 type, const PERL_CONTEXT *cx)

@@ -11,6 +11,7 @@
  * methods.  Only SVs of a type that has the magic slot (SVt_PVMG and up)
  * are looked at.
  */
+#define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
 void write_sv_magic(pTHX_ pmat_dump *d, const SV *sv)

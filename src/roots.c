@@ -11,6 +11,7 @@
  * name the reader knows; the reference writes "fdpid"), and "encoding" and
  * "apiversion" are left out because 5.36 has no such variables.
  */
+#define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
 #ifndef PERL_VERSION_GE

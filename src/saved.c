@@ -18,6 +18,7 @@
  * reach below slot 0, ends the walk: past that point we cannot tell where
  * the groups are, and reading on could read garbage as pointers.
  */
+#define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
 #ifndef PERL_VERSION_GE

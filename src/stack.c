@@ -10,6 +10,7 @@
  * chain (sort blocks, tie methods, signal handlers...) are AVs in the heap
  * and are dumped there.
  */
+#define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
 void write_stack(pTHX_ pmat_dump *d)

@@ -22,7 +22,7 @@
  * SV.
  *
  * SIZE counts what this CV owns that is not an SV of its own: the SV head
- * and XPVCV body, the PADLIST struct and its array of pad pointers, and --
+ * and XPVCV body (size.c), its prototype string when it owns one, the PADLIST struct and its array of pad pointers, and --
  * for a CV that is not a clone (clones share the prototype's name list) --
  * the PADNAMELIST struct, its array, and each PADNAME struct with its
  * inline name string.  The shared static padnames (PL_padname_undef,
@@ -30,6 +30,7 @@
  * CV's padname count only their struct.  The pads are AVs and are counted
  * as SVs by heap.c.
  */
+#define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
 #ifndef PERL_VERSION_GE
@@ -302,12 +303,16 @@ void write_sv_code(pTHX_ pmat_dump *d, const CV *cv)
     pmat_writer *w = &d->w;
     const XPVCV *body = (const XPVCV *)SvANY(cv);
     const PADLIST *pl = CvISXSUB(cv) ? NULL : CvPADLIST(cv);
-    UV size = sizeof(SV) + sizeof(XPVCV);
+    UV size = pmat_sv_base_size((const SV *)cv);
     U8 flags = 0;
     const GV *gv = NULL;
     const HEK *name = NULL;
     const SV *constval = NULL;
 
+    /* A CV's PV slot holds its prototype (or an AUTOLOAD name); size.c
+     * leaves CVs' strings out, so add an owned one here. */
+    if (SvPOK(cv) && SvPVX_const(cv) && SvLEN(cv))
+        size += SvLEN(cv);
     if (pl) {
         size += sizeof(PADLIST) + (UV)(PadlistMAX(pl) + 1) * sizeof(PAD *);
         if (PadlistNAMES(pl) && !CvCLONED(cv))

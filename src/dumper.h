@@ -20,6 +20,13 @@
 #include "perl.h"
 #include "writer.h"
 
+#ifndef PERL_VERSION_GE
+/* perl.h has it only from 5.34 on. */
+#  define PERL_VERSION_GE(r, v, s) \
+    (PERL_REVISION > (r) || (PERL_REVISION == (r) && (PERL_VERSION > (v) \
+     || (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
+#endif
+
 /* SV types as numbered by the format (Devel::MAT's SV.pm). */
 enum {
     PMAT_SVt_END     = 0,

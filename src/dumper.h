@@ -150,7 +150,8 @@ static inline void pmat_put_sv_common_nocheck(pmat_writer *w, const SV *sv,
  * its SvTYPE, and the string buffer (plus any OOK offset) when it has one.
  * Containers add their own extra storage on top (arrays, hash tables). */
 UV   pmat_sv_base_size(const SV *sv);
-/* Just the string buffer part of pmat_sv_base_size (0 when none is owned). */
+/* Its two parts: head and body; the string buffer (0 when none is owned). */
+UV   pmat_sv_body_size(const SV *sv);
 UV   pmat_pv_size(const SV *sv);
 
 /* The kind writers, called by heap.c's dispatch on SvTYPE.  Each writes one

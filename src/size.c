@@ -73,6 +73,11 @@ UV pmat_pv_size(const SV *sv)
 
 UV pmat_sv_base_size(const SV *sv)
 {
+    return pmat_sv_body_size(sv) + pmat_pv_size(sv);
+}
+
+UV pmat_sv_body_size(const SV *sv)
+{
     svtype t = SvTYPE(sv);
     UV size = sizeof(SV);
 
@@ -84,5 +89,5 @@ UV pmat_sv_base_size(const SV *sv)
     if (t == SVt_PVHV && SvOOK(sv))
         size += sizeof(struct xpvhv_with_aux) - sizeof(XPVHV);
 #endif
-    return size + pmat_pv_size(sv);
+    return size;
 }

@@ -52,8 +52,19 @@ static int save_argcount(U8 type)
 #endif
 }
 
+/* The reader attaches each record to the SV at its owner address and dies
+ * if there is none, so a record goes out only when its owner is a live SV
+ * of the kind the entry type implies.  (The entries hold a reference on
+ * their owner, so this is a sanity check, not a guess.) */
+static int owner_ok(const void *owner, svtype want)
+{
+    return owner && SvTYPE((const SV *)owner) == want;
+}
+
 static void put_saved1(pmat_writer *w, U8 rec, const void *owner, const void *saved)
 {
+    if (!owner_ok(owner, SVt_PVGV))
+        return;
     if (!pmat_reserve(w, 1 + 2 * PMAT_PTR_SIZE))
         return;
     pmat_put_u8_nocheck(w, rec);
@@ -93,6 +104,8 @@ void write_saved(pTHX_ pmat_dump *d)
             put_saved1(w, PMAT_SVxSAVED_CV, a[0].any_ptr, a[2].any_ptr);
             break;
         case SAVEt_AELEM:                /* a0 AV, a1 I32 index, a2 old SV */
+            if (!owner_ok(a[0].any_ptr, SVt_PVAV))
+                break;
             if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE + PMAT_UINT_SIZE + PMAT_PTR_SIZE))
                 return;
             pmat_put_u8_nocheck(w, PMAT_SVxSAVED_AELEM);
@@ -101,6 +114,8 @@ void write_saved(pTHX_ pmat_dump *d)
             pmat_put_ptr_nocheck(w, a[2].any_ptr);
             break;
         case SAVEt_HELEM:                /* a0 HV, a1 key SV, a2 old SV */
+            if (!owner_ok(a[0].any_ptr, SVt_PVHV))
+                break;
             if (!pmat_reserve(w, 1 + 3 * PMAT_PTR_SIZE))
                 return;
             pmat_put_u8_nocheck(w, PMAT_SVxSAVED_HELEM);

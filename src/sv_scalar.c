@@ -37,6 +37,7 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
     const U32 f = SvFLAGS(sv);
     UV size = pmat_sv_base_size(sv);
     U8 flags = 0;
+    U32 ok;
     UV iv = 0;
     NV nv = 0;
     const char *pv = NULL;
@@ -58,17 +59,27 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
         return;
     }
 
-    if (f & SVp_IOK) {
+    /* Which slots hold the value: the public flags, as the reference does
+     * (5.36 marks the string an integer was stringified to as private-only
+     * so the value stays an integer).  A get-magical scalar keeps the value
+     * its last get fetched under the private flags only. */
+    if (f & SVs_GMG)
+        ok = f & (SVp_IOK | SVp_NOK | SVp_POK);
+    else
+        ok = ((f & SVf_IOK) ? SVp_IOK : 0) | ((f & SVf_NOK) ? SVp_NOK : 0)
+           | ((f & SVf_POK) ? SVp_POK : 0);
+
+    if (ok & SVp_IOK) {
         flags |= 0x01;
         if (f & SVf_IVisUV)
             flags |= 0x02;
         iv = (UV)SvIVX(sv);
     }
-    if (f & SVp_NOK) {
+    if (ok & SVp_NOK) {
         flags |= 0x04;
         nv = SvNVX(sv);
     }
-    if ((f & SVp_POK) && SvPVX_const(sv)) {
+    if ((ok & SVp_POK) && SvPVX_const(sv)) {
         flags |= 0x08;
         if (f & SVf_UTF8)
             flags |= 0x10;

@@ -15,10 +15,12 @@
  * file are those of the statement that was running when the context was
  * entered (blk_oldcop) -- for a sub, the call site.
  *
- * Beyond the reference, which stops at the current context stack, we carry
- * on down the stackinfo chain (si_prev): a dump taken inside a sort block,
- * a tie method, DESTROY or a %SIG handler then still shows the frames that
- * led there.
+ * We walk the whole stackinfo chain (si_prev), so a dump taken inside a
+ * tie method, DESTROY or a %SIG handler still shows the frames that led
+ * there (the reference shows the same frames in those cases).
+ *
+ * One deliberate difference from the reference: a 5.34+ `try {}` block
+ * (CXt_EVAL with CXp_TRY) is written as TRY; the reference leaves it out.
  */
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"

@@ -37,16 +37,18 @@ static int save_argcount(U8 type)
     if (type <= SAVEt_ARG2_MAX) return 2;
     if (type <= SAVEt_MAX)      return 3;
     return -1;
-#elif PERL_VERSION_GE(5, 34, 0)
-    /* 5.34 - 5.36: scope.h groups the types by argument count; the first
-     * and last member of each group are these. */
+#elif PERL_VERSION_GE(5, 36, 0) && !PERL_VERSION_GE(5, 37, 0)
+    /* 5.36 (checked against its scope.h): the types are grouped by
+     * argument count; the last member of each group is named here.  Other
+     * versions renumber the types, so they get no guess from this table. */
     if (type <= SAVEt_REGCONTEXT)   return 0;   /* SAVEt_ALLOC ..         */
     if (type <= SAVEt_STRLEN_SMALL) return 1;   /* SAVEt_TMPSFLOOR ..     */
     if (type <= SAVEt_APTR)         return 2;   /* SAVEt_AV ..            */
     if (type <= SAVEt_HINTS_HH)     return 3;   /* SAVEt_HELEM ..         */
     return -1;
 #else
-    /* Older perls group differently; rather than guess, record nothing. */
+    /* A perl whose grouping we have not checked: rather than guess where
+     * the entries begin, record nothing. */
     PERL_UNUSED_ARG(type);
     return -1;
 #endif

@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw( tempdir );
+use Config;
 
 BEGIN {
     eval { require Devel::MAT; 1 }
@@ -34,6 +35,12 @@ sub within_5pct {
 for my $sym ( qw( $INT $NUM $SHORT $LONG $UTF8 @SMALL @BIG @MIXED %SMALL %BIG %NESTED ) ) {
     ( my $name = $sym ) =~ s/^(.)/$1main::/;
     my %sv = map { $_ => $pm{$_}->find_symbol( $name ) } qw( ours ref );
+    if( $sym eq '$NUM' and $Config{nvsize} <= $Config{ivsize} and $] >= 5.022 ) {
+        # Perl keeps an NV in the SV head (a bodyless SVt_NV) where NVs fit
+        # in an IV's space; the reference still adds an 8-byte body.
+        is( $sv{ours}->size, $Config{sizesize} == 8 ? 24 : 12, "size of $sym: the head alone (bodyless NV)" );
+        next;
+    }
     within_5pct( $sv{ours}->size, $sv{ref}->size, "size of $sym" );
 
     if( $sv{ours}->type eq 'ARRAY' ) {

@@ -2,18 +2,56 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
+
+/* A pipe or socket whose reader has gone would raise SIGPIPE on our write(2)
+ * and kill the process we were only meant to look at.  Block it for the dump
+ * so the write fails with EPIPE instead (latched like any other error), and
+ * swallow the SIGPIPE our write caused -- but not one that was pending
+ * before we started, which belongs to the program. */
+static int sigpipe_block(sigset_t *old, int *was_pending)
+{
+    sigset_t pipe_set, pending;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigpending(&pending);
+    *was_pending = sigismember(&pending, SIGPIPE) == 1;
+    return pthread_sigmask(SIG_BLOCK, &pipe_set, old) == 0;
+}
+
+static void sigpipe_restore(const sigset_t *old, int was_pending)
+{
+    sigset_t pipe_set, pending;
+    struct timespec zero = { 0, 0 };
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigpending(&pending);
+    if (!was_pending && sigismember(&pending, SIGPIPE) == 1) {
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
 
 int pmat_dump_fd(pTHX_ int fd, IV max_string)
 {
     pmat_dump d;
-    int err;
+    int err, sigpipe_was_pending;
+    sigset_t old_mask;
+    int masked;
 
     d.max_string = max_string;
     d.unknown_svs = 0;
     if ((err = pmat_writer_init(&d.w, fd)) != 0)
         return err;
+    masked = sigpipe_block(&old_mask, &sigpipe_was_pending);
 
     write_header(aTHX_ &d);
     write_roots(aTHX_ &d);
@@ -22,6 +60,8 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
     write_contexts(aTHX_ &d);
 
     err = pmat_writer_finish(&d.w);
+    if (masked)
+        sigpipe_restore(&old_mask, sigpipe_was_pending);
 
     if (d.unknown_svs) {
         /* Straight to fd 2: no PerlIO, no Perl code, safe mid-signal. */

@@ -35,6 +35,9 @@ sub make_dump {
     if( !$pid ) {
         open STDOUT, '>', File::Spec->devnull;
         open STDERR, '>', File::Spec->devnull;
+        # the fallback must not find blib through PERL5LIB either
+        $ENV{PERL5LIB} = join ':', grep { !m/blib/ } split /:/, $ENV{PERL5LIB} // ''
+            unless @inc;
         exec $^X, ( map { "-I$_" } @inc ), '-MDevel::MAT::Dumper', '-e',
             'our @x = (1..5); our %h = (a => [1], b => \"x"); Devel::MAT::Dumper::dump(shift)',
             $orig;

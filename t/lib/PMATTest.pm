@@ -180,6 +180,9 @@ sub parse_line
         elsif (@order) {
             croak "Positional word after fields at offset " . pos($line) . " in: $line";
         }
+        elsif ( $line =~ m/\G([^\s"=]+)(?= |\z)/gc ) {
+            push @words, $1;    # bare word: kept verbatim ("undef" in IMMORTAL undef is a name)
+        }
         else {
             push @words, _value( \$line );
         }

@@ -36,7 +36,13 @@ my %addr = (
     dual   => addr_of( \$dual ),   shared => addr_of( \$shared ),
 );
 
-my $d = cpmat_dump( dump_self() );
+# Take every dump before parsing any: a parsed dump is a big Perl structure
+# that would otherwise end up in (and slow down) the later dumps.
+my $path = dump_self();
+my $path_all = do { local $Devel::MAT::Dumper::MAX_STRING = -1; dump_self() };
+my $path_10  = do { local $Devel::MAT::Dumper::MAX_STRING = 10; dump_self() };
+
+my $d = cpmat_dump($path);
 
 sub sv_ok
 {
@@ -99,15 +105,13 @@ sub sv_ok
     cmp_ok( $sv->{size}, '>=', 1000, 'long: size includes the 1000-byte buffer' );
 }
 {
-    local $Devel::MAT::Dumper::MAX_STRING = -1;
-    my $d2 = cpmat_dump( dump_self() );
+    my $d2 = cpmat_dump($path_all);
     my $sv = sv_at( $d2, $addr{long} ) // {};
     is( $sv->{pv}, $long, 'long: MAX_STRING=-1 writes the whole string' );
     is( $sv->{pvlen}, 1000, 'long: MAX_STRING=-1 pvlen' );
 }
 {
-    local $Devel::MAT::Dumper::MAX_STRING = 10;
-    my $d2 = cpmat_dump( dump_self() );
+    my $d2 = cpmat_dump($path_10);
     my $sv = sv_at( $d2, $addr{long} ) // {};
     is( $sv->{pv}, substr( $long, 0, 10 ), 'long: MAX_STRING=10 writes 10 bytes' );
     is( $sv->{pvlen}, 1000, 'long: MAX_STRING=10 still has pvlen 1000' );

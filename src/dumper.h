@@ -110,6 +110,55 @@ static inline void pmat_put_cstr(pmat_writer *w, const char *s)
     pmat_put_str(w, s, s ? strlen(s) : 0);
 }
 
+/* NV as the file carries it: a double, or the 10 significant bytes of an
+ * x87 long double (the header's 0x08 flag). */
+#ifdef USE_LONG_DOUBLE
+#  define PMAT_NV_SIZE ((size_t)10)
+#else
+#  define PMAT_NV_SIZE ((size_t)sizeof(NV))
+#endif
+
+static inline void pmat_put_nv_nocheck(pmat_writer *w, NV v)
+{
+    memcpy(w->buf + w->len, &v, PMAT_NV_SIZE);
+    w->len += PMAT_NV_SIZE;
+}
+
+/* Bytes of the TYPE byte plus the common header and its BLESSED pointer. */
+#define PMAT_COMMON_LEN (1 + PMAT_PTR_SIZE + 4 + PMAT_UINT_SIZE + PMAT_PTR_SIZE)
+
+/* The TYPE byte and common header, into room already reserved: kind writers
+ * reserve PMAT_COMMON_LEN + their fixed fields once and call this. */
+static inline void pmat_put_sv_common_nocheck(pmat_writer *w, const SV *sv,
+                                              U8 type, UV size)
+{
+    pmat_put_u8_nocheck(w, type);
+    pmat_put_ptr_nocheck(w, sv);
+    pmat_put_u32_nocheck(w, (U32)SvREFCNT(sv));
+    pmat_put_uint_nocheck(w, size);
+    pmat_put_ptr_nocheck(w, SvOBJECT(sv) ? (const void *)SvSTASH(sv) : NULL);
+}
+
+/* size.c: bytes an SV owns -- its head, its body as perl allocates it for
+ * its SvTYPE, and the string buffer (plus any OOK offset) when it has one.
+ * Containers add their own extra storage on top (arrays, hash tables). */
+UV   pmat_sv_base_size(const SV *sv);
+/* Just the string buffer part of pmat_sv_base_size (0 when none is owned). */
+UV   pmat_pv_size(const SV *sv);
+
+/* The kind writers, called by heap.c's dispatch on SvTYPE.  Each writes one
+ * whole record (common header, fields, body) with one reservation for the
+ * fixed part. */
+void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv);   /* SCALAR/REF/UNDEF/YES/NO */
+void write_sv_glob(pTHX_ pmat_dump *d, const GV *gv);
+void write_sv_array(pTHX_ pmat_dump *d, const AV *av);
+void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv);     /* HASH or STASH */
+void write_sv_io(pTHX_ pmat_dump *d, const IO *io);
+void write_sv_lvalue(pTHX_ pmat_dump *d, const SV *sv);
+void write_sv_regexp(pTHX_ pmat_dump *d, const SV *sv);
+void write_sv_format(pTHX_ pmat_dump *d, const CV *fm);
+void write_sv_invlist(pTHX_ pmat_dump *d, const SV *sv);
+
 /* heap.c: the TYPE byte and the common header (ADDRESS, REFCNT, SIZE,
  * BLESSED) of one SV.  Returns 0 if the writer has failed. */
 int  write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size);

@@ -1,0 +1,82 @@
+/* context.c -- the context stack: where the program was when it dumped.
+ *
+ * Each record: U8 type, U8 gimme, UINT line, STR file, then by type
+ *   SUB   U32 olddepth, PTR cv, PTR args
+ *   TRY   (nothing)
+ *   EVAL  PTR codesv
+ * and a 0 byte after the last one.  Nothing follows: Devel::MAT 0.51 would
+ * read an optional mortals section here, but the reference dumper (0.46)
+ * writes none, and neither do we.
+ *
+ * Contexts go innermost first (the reader infers each SUB frame's true depth
+ * from that order).  Only subs, evals and eval-blocks are recorded; loops,
+ * bare blocks, formats, substs and the like have no record type.  line and
+ * file are those of the statement that was running when the context was
+ * entered (blk_oldcop) -- for a sub, the call site.
+ *
+ * Beyond the reference, which stops at the current context stack, we carry
+ * on down the stackinfo chain (si_prev): a dump taken inside a sort block,
+ * a tie method, DESTROY or a %SIG handler then still shows the frames that
+ * led there.
+ */
+#define PERL_NO_GET_CONTEXT
+#include "dumper.h"
+
+static void write_ctx_common(pmat_writer *w, U8 type, const PERL_CONTEXT *cx)
+{
+    const COP *cop = cx->blk_oldcop;
+
+    if (!pmat_reserve(w, 1 + 1 + PMAT_UINT_SIZE))
+        return;
+    pmat_put_u8_nocheck(w, type);
+    pmat_put_u8_nocheck(w, (U8)(cx->blk_gimme & G_WANT));
+    pmat_put_uint_nocheck(w, cop ? (UV)CopLINE(cop) : 0);
+    pmat_put_cstr(w, cop ? CopFILE(cop) : NULL);
+}
+
+static void write_cx(pTHX_ pmat_dump *d, const PERL_CONTEXT *cx)
+{
+    pmat_writer *w = &d->w;
+
+    switch (CxTYPE(cx)) {
+    case CXt_SUB:
+        write_ctx_common(w, PMAT_CTX_SUB, cx);
+        if (!pmat_reserve(w, 4 + 2 * PMAT_PTR_SIZE))
+            return;
+        pmat_put_u32_nocheck(w, (uint32_t)cx->blk_sub.olddepth);
+        pmat_put_ptr_nocheck(w, cx->blk_sub.cv);
+        /* @_ is no longer kept in the context (5.23.8+): the reader finds
+         * it as element 0 of the CV's pad at this depth. */
+        pmat_put_ptr_nocheck(w, NULL);
+        return;
+
+    case CXt_EVAL:
+        if (CxEVALBLOCK(cx) || CxTRY(cx)) {
+            write_ctx_common(w, PMAT_CTX_TRY, cx);
+            return;
+        }
+        write_ctx_common(w, PMAT_CTX_EVAL, cx);
+        if (!pmat_reserve(w, PMAT_PTR_SIZE))
+            return;
+        pmat_put_ptr_nocheck(w, cx->blk_eval.cur_text);
+        return;
+
+    default:
+        return;
+    }
+}
+
+void write_contexts(pTHX_ pmat_dump *d)
+{
+    const PERL_SI *si;
+
+    for (si = PL_curstackinfo; si; si = si->si_prev) {
+        I32 ix;
+        for (ix = si->si_cxix; ix >= 0; ix--)
+            write_cx(aTHX_ d, &si->si_cxstack[ix]);
+    }
+
+    if (!pmat_reserve(&d->w, 1))
+        return;
+    pmat_put_u8_nocheck(&d->w, PMAT_CTX_END);
+}

@@ -1,0 +1,174 @@
+/* heap.c -- the file header, the common SV header, and the arena walk.
+ *
+ * The walk visits every slot of every SV arena, skips the arena headers and
+ * the freed slots, and hands each live SV to the writer for its kind.  The
+ * immortals (PL_sv_undef/yes/no/zero) live in the interpreter struct, not in
+ * an arena; like the reference dumper we write no record for them (the file
+ * names them in the roots section and the reader makes them up).
+ */
+#define PERL_NO_GET_CONTEXT
+#include "dumper.h"
+
+/* HEADERLEN, NPTRS, NSTRS of each record kind, as Devel::MAT reads them. */
+#define U (PMAT_UINT_SIZE)
+#define P (PMAT_PTR_SIZE)
+
+void write_header(pTHX_ pmat_dump *d)
+{
+    const U8 sv_sizes[PMAT_SVt_MAX][3] = {
+        [0]                 = { (U8)(P + 4 + U), 1, 0 },   /* common */
+        [PMAT_SVt_GLOB]     = { (U8)U, 8, 2 },
+        [PMAT_SVt_SCALAR]   = { (U8)(1 + 2 * U + PMAT_NV_SIZE), 1, 1 },
+        [PMAT_SVt_REF]      = { 1, 2, 0 },
+        [PMAT_SVt_ARRAY]    = { (U8)(U + 1), 0, 0 },
+        [PMAT_SVt_HASH]     = { (U8)U, 1, 0 },
+        [PMAT_SVt_STASH]    = { (U8)U, 5, 1 },
+        [PMAT_SVt_CODE]     = { (U8)(U + 1 + P + 4), 5, 2 },
+        [PMAT_SVt_IO]       = { (U8)(2 * U), 3, 0 },
+        [PMAT_SVt_LVALUE]   = { (U8)(1 + 2 * U), 1, 0 },
+        /* REGEXP, FORMAT, INVLIST, UNDEF, YES, NO: the common header only */
+    };
+    const U8 svx_sizes[PMAT_SVx_MAX - PMAT_SVxMAGIC][3] = {
+        [PMAT_SVxMAGIC       - 0x80] = { 2, 3, 0 },
+        [PMAT_SVxSAVED_SV    - 0x80] = { 0, 1, 0 },
+        [PMAT_SVxSAVED_AV    - 0x80] = { 0, 1, 0 },
+        [PMAT_SVxSAVED_HV    - 0x80] = { 0, 1, 0 },
+        [PMAT_SVxSAVED_AELEM - 0x80] = { (U8)U, 1, 0 },
+        [PMAT_SVxSAVED_HELEM - 0x80] = { 0, 2, 0 },
+        [PMAT_SVxSAVED_CV    - 0x80] = { 0, 1, 0 },
+        [PMAT_SVxSVSVnote    - 0x80] = { 0, 1, 1 },
+        [PMAT_SVxDEBUGREPORT - 0x80] = { (U8)(2 * U), 0, 1 },
+    };
+    const U8 ctx_sizes[PMAT_CTX_MAX][3] = {
+        [0]             = { (U8)(1 + U), 0, 1 },   /* common: GIMME, LINE; FILE */
+        [PMAT_CTX_SUB]  = { 4, 2, 0 },
+        [PMAT_CTX_TRY]  = { 0, 0, 0 },
+        [PMAT_CTX_EVAL] = { 0, 1, 0 },
+    };
+    pmat_writer *w = &d->w;
+    U8 flags = 0;
+
+#if BYTEORDER == 0x4321 || BYTEORDER == 0x87654321
+    flags |= 0x01;
+#endif
+    if (sizeof(UV) == 8)
+        flags |= 0x02;
+    if (sizeof(void *) == 8)
+        flags |= 0x04;
+#ifdef USE_LONG_DOUBLE
+    flags |= 0x08;
+#endif
+#ifdef USE_ITHREADS
+    flags |= 0x10;
+#endif
+
+    if (!pmat_reserve(w, 4 + 4 + 4 + 1 + sizeof sv_sizes + 1 + sizeof svx_sizes
+                         + 1 + sizeof ctx_sizes))
+        return;
+    pmat_put_nocheck(w, "PMAT", 4);
+    pmat_put_u8_nocheck(w, flags);
+    pmat_put_u8_nocheck(w, 0);
+    pmat_put_u8_nocheck(w, 0);      /* format major */
+    pmat_put_u8_nocheck(w, 4);      /* format minor */
+    pmat_put_u32_nocheck(w, ((U32)PERL_REVISION << 24) | ((U32)PERL_VERSION << 16)
+                             | (U32)PERL_SUBVERSION);
+    pmat_put_u8_nocheck(w, PMAT_SVt_MAX);
+    pmat_put_nocheck(w, sv_sizes, sizeof sv_sizes);
+    pmat_put_u8_nocheck(w, PMAT_SVx_MAX - PMAT_SVxMAGIC);
+    pmat_put_nocheck(w, svx_sizes, sizeof svx_sizes);
+    pmat_put_u8_nocheck(w, PMAT_CTX_MAX);
+    pmat_put_nocheck(w, ctx_sizes, sizeof ctx_sizes);
+}
+
+#undef U
+#undef P
+
+int write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size)
+{
+    if (!pmat_reserve(&d->w, PMAT_COMMON_LEN))
+        return 0;
+    pmat_put_sv_common_nocheck(&d->w, sv, type, size);
+    return 1;
+}
+
+/* One live SV: its record, then its MAGIC records.  Returns 0 for a type we
+ * do not know (nothing written). */
+static int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
+{
+    switch (SvTYPE(sv)) {
+    case SVt_NULL:
+    case SVt_IV:
+    case SVt_NV:
+    case SVt_PV:
+    case SVt_PVIV:
+    case SVt_PVNV:
+    case SVt_PVMG:
+        write_sv_scalar(aTHX_ d, sv);
+        break;
+#if PERL_VERSION_GE(5,20,0)  /* SVt_INVLIST is an enum member, not a macro */
+    case SVt_INVLIST:
+        write_sv_invlist(aTHX_ d, sv);
+        break;
+#endif
+    case SVt_REGEXP:
+        write_sv_regexp(aTHX_ d, sv);
+        break;
+    case SVt_PVGV:
+        /* A PVGV without a GP is a scalar that was once a glob. */
+        if (isGV_with_GP(sv))
+            write_sv_glob(aTHX_ d, (const GV *)sv);
+        else
+            write_sv_scalar(aTHX_ d, sv);
+        break;
+    case SVt_PVLV:
+        write_sv_lvalue(aTHX_ d, sv);
+        break;
+    case SVt_PVAV:
+        write_sv_array(aTHX_ d, (const AV *)sv);
+        break;
+    case SVt_PVHV:
+        write_sv_hash(aTHX_ d, (const HV *)sv);
+        break;
+    case SVt_PVCV:
+        write_sv_code(aTHX_ d, (const CV *)sv);
+        break;
+    case SVt_PVFM:
+        write_sv_format(aTHX_ d, (const CV *)sv);
+        break;
+    case SVt_PVIO:
+        write_sv_io(aTHX_ d, (const IO *)sv);
+        break;
+    default:
+        return 0;
+    }
+    /* Only bodies from PVMG up carry a magic chain. */
+    if (SvTYPE(sv) >= SVt_PVMG && SvMAGIC(sv))
+        write_sv_magic(aTHX_ d, sv);
+    return 1;
+}
+
+void write_heap(pTHX_ pmat_dump *d)
+{
+    const SV *arena;
+
+    /* Each arena's first slot is its header: SvANY links to the next arena,
+     * SvREFCNT counts the slots (header included). */
+    for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {
+        const SV *end = arena + SvREFCNT(arena);
+        const SV *sv;
+
+        for (sv = arena + 1; sv < end; sv++) {
+            if (SvTYPE(sv) == (svtype)SVTYPEMASK)
+                continue;                               /* freed slot */
+            if (!write_one_sv(aTHX_ d, sv))
+                d->unknown_svs++;
+        }
+        if (d->w.err)
+            return;
+    }
+
+    write_saved(aTHX_ d);
+
+    if (pmat_reserve(&d->w, 1))
+        pmat_put_u8_nocheck(&d->w, 0);
+}

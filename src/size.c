@@ -1,0 +1,80 @@
+/* size.c -- how many bytes an SV owns, for the SIZE field of its record.
+ *
+ * An SV owns its head, the body perl allocated for its SvTYPE, and its
+ * string buffer when SvLEN says it has one of its own (a COW-shared HEK or a
+ * static string such as a boolean's has SvLEN 0 and costs nothing here).
+ * The container kinds add their tables in their own writers.
+ */
+#define PERL_NO_GET_CONTEXT
+#include "dumper.h"
+
+#if PERL_VERSION_GE(5,36,0)
+/* 5.36 moved perl's own table of body sizes (with the offset tricks for the
+ * PV-family bodies and the bodyless IV/NV) into sv_inline.h, which perl.h
+ * includes: use it, so we report what perl really allocates. */
+#  define BODY_SIZE(t) ((UV)bodies_by_type[t].body_size)
+#else
+/* Older perls keep the table private to sv.c: mirror it.  The PV family's
+ * bodies start at xpv_cur (the head holds what comes before). */
+#  define PV_OFF STRUCT_OFFSET(XPV, xpv_cur)
+static const U16 body_sizes[SVt_LAST] = {
+    [SVt_NULL]   = 0,
+    [SVt_IV]     = 0,
+#  if NVSIZE <= IVSIZE
+    [SVt_NV]     = 0,
+#  else
+    [SVt_NV]     = sizeof(NV),
+#  endif
+    [SVt_PV]     = sizeof(XPV)   - PV_OFF,
+#  if PERL_VERSION_GE(5,20,0)
+    [SVt_INVLIST] = sizeof(XINVLIST) - PV_OFF,
+#  endif
+    [SVt_PVIV]   = sizeof(XPVIV) - PV_OFF,
+    [SVt_PVNV]   = sizeof(XPVNV) - PV_OFF,
+    [SVt_PVMG]   = sizeof(XPVMG),
+    [SVt_REGEXP] = sizeof(regexp),
+    [SVt_PVGV]   = sizeof(XPVGV),
+    [SVt_PVLV]   = sizeof(XPVLV),
+    [SVt_PVAV]   = sizeof(XPVAV),
+    [SVt_PVHV]   = sizeof(XPVHV),
+    [SVt_PVCV]   = sizeof(XPVCV),
+    [SVt_PVFM]   = sizeof(XPVFM),
+    [SVt_PVIO]   = sizeof(XPVIO),
+};
+#  define BODY_SIZE(t) ((UV)body_sizes[t])
+#endif
+
+UV pmat_pv_size(const SV *sv)
+{
+    STRLEN off;
+
+    if (SvTYPE(sv) < SVt_PV || SvTYPE(sv) == SVt_PVAV || SvTYPE(sv) == SVt_PVHV
+        || SvTYPE(sv) == SVt_PVCV || SvTYPE(sv) == SVt_PVFM || SvTYPE(sv) == SVt_PVIO)
+        return 0;
+    /* An RV lives in the same slot as the PV pointer. */
+    if (SvROK(sv) || !SvPVX_const(sv) || !SvLEN(sv))
+        return 0;
+    /* A GV with a GP has no string (its name is a shared HEK). */
+    if (SvTYPE(sv) == SVt_PVGV && isGV_with_GP(sv))
+        return 0;
+    /* sv_chop moved the start of the string forward: the allocation begins
+     * `off` bytes earlier and SvLEN was reduced by as much. */
+    SvOOK_offset(sv, off);
+    return (UV)SvLEN(sv) + (UV)off;
+}
+
+UV pmat_sv_base_size(const SV *sv)
+{
+    svtype t = SvTYPE(sv);
+    UV size = sizeof(SV);
+
+    if ((unsigned)t < SVt_LAST)
+        size += BODY_SIZE(t);
+#if PERL_VERSION_GE(5,36,0)
+    /* A hash with an aux struct (stash name, iterator, backrefs) has been
+     * given the larger xpvhv_with_aux body (5.36 moved aux into the body). */
+    if (t == SVt_PVHV && SvOOK(sv))
+        size += sizeof(struct xpvhv_with_aux) - sizeof(XPVHV);
+#endif
+    return size + pmat_pv_size(sv);
+}

@@ -1,0 +1,109 @@
+/* sv_scalar.c -- the plain scalar kinds: SCALAR, REF, and the compact
+ * UNDEF / YES / NO records.
+ *
+ * Only the slots perl says are valid are read (the private OK flags, which a
+ * magical scalar's last get left behind); nothing here stringifies, numifies
+ * or runs magic.
+ */
+#define PERL_NO_GET_CONTEXT
+#include "dumper.h"
+
+#define SCALAR_FIXED (1 + 2 * PMAT_UINT_SIZE + PMAT_NV_SIZE + PMAT_PTR_SIZE)
+
+#ifdef SVppv_STATIC
+/* 5.36 booleans: a static PV pointing at PL_Yes or PL_No.  Checked inline
+ * (SvIsBOOL is a function call in 5.36). */
+#  define IS_BOOL(sv) (SvPOK(sv) && SvIsCOW_static(sv) \
+                       && (SvPVX_const(sv) == PL_Yes || SvPVX_const(sv) == PL_No))
+#else
+#  define IS_BOOL(sv) 0
+#endif
+
+static void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
+{
+    pmat_writer *w = &d->w;
+
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + 1 + 2 * PMAT_PTR_SIZE))
+        return;
+    pmat_put_sv_common_nocheck(w, sv, PMAT_SVt_REF, size);
+    pmat_put_u8_nocheck(w, SvWEAKREF(sv) ? 0x01 : 0);
+    pmat_put_ptr_nocheck(w, SvRV(sv));
+    pmat_put_ptr_nocheck(w, NULL);          /* OURSTASH: no pad-name SVs since 5.22 */
+}
+
+void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
+{
+    pmat_writer *w = &d->w;
+    const U32 f = SvFLAGS(sv);
+    UV size = pmat_sv_base_size(sv);
+    U8 flags = 0;
+    U32 ok;
+    UV iv = 0;
+    NV nv = 0;
+    const char *pv = NULL;
+    STRLEN cur = 0, wlen = 0;
+
+    if (f & SVf_ROK) {
+        write_ref(aTHX_ d, sv, size);
+        return;
+    }
+    if (!(f & (SVp_IOK | SVp_NOK | SVp_POK))) {
+        if (pmat_reserve(w, PMAT_COMMON_LEN))
+            pmat_put_sv_common_nocheck(w, sv, PMAT_SVt_UNDEF, size);
+        return;
+    }
+    if (IS_BOOL(sv)) {
+        if (pmat_reserve(w, PMAT_COMMON_LEN))
+            pmat_put_sv_common_nocheck(w, sv, SvPVX_const(sv) == PL_Yes
+                                              ? PMAT_SVt_YES : PMAT_SVt_NO, size);
+        return;
+    }
+
+    /* Which slots hold the value: the public flags, as the reference does
+     * (5.36 marks the string an integer was stringified to as private-only
+     * so the value stays an integer).  A get-magical scalar keeps the value
+     * its last get fetched under the private flags only. */
+    if (f & SVs_GMG)
+        ok = f & (SVp_IOK | SVp_NOK | SVp_POK);
+    else
+        ok = ((f & SVf_IOK) ? SVp_IOK : 0) | ((f & SVf_NOK) ? SVp_NOK : 0)
+           | ((f & SVf_POK) ? SVp_POK : 0);
+
+    if (ok & SVp_IOK) {
+        flags |= 0x01;
+        if (f & SVf_IVisUV)
+            flags |= 0x02;
+        iv = (UV)SvIVX(sv);
+    }
+    if (ok & SVp_NOK) {
+        flags |= 0x04;
+        nv = SvNVX(sv);
+    }
+    if ((ok & SVp_POK) && SvPVX_const(sv)) {
+        flags |= 0x08;
+        if (f & SVf_UTF8)
+            flags |= 0x10;
+        pv = SvPVX_const(sv);
+        cur = SvCUR(sv);
+        wlen = cur;
+        if (d->max_string >= 0 && (UV)d->max_string < (UV)cur)
+            wlen = (STRLEN)d->max_string;
+    }
+
+    /* Fixed part and the PV's length word in one reservation; the bytes of
+     * the string itself may be long and go through the checked append. */
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + SCALAR_FIXED + PMAT_UINT_SIZE))
+        return;
+    pmat_put_sv_common_nocheck(w, sv, PMAT_SVt_SCALAR, size);
+    pmat_put_u8_nocheck(w, flags);
+    pmat_put_uint_nocheck(w, iv);
+    pmat_put_nv_nocheck(w, nv);
+    pmat_put_uint_nocheck(w, (UV)cur);
+    pmat_put_ptr_nocheck(w, NULL);          /* OURSTASH: no pad-name SVs since 5.22 */
+    if (!pv) {
+        pmat_put_uint_nocheck(w, ~(UV)0);
+        return;
+    }
+    pmat_put_uint_nocheck(w, (UV)wlen);
+    pmat_put_bytes(w, pv, wlen);
+}

@@ -144,8 +144,11 @@ static int index_heap(pmat_file *f, pmat_error *err)
     f->ctx_off = it.pos;
     trim((void **)&f->svs, f->nsvs, sizeof *f->svs);
     trim((void **)&f->exts, f->nexts, sizeof *f->exts);
-    qsort(f->svs, f->nsvs, sizeof *f->svs, cmp_sv);
-    qsort(f->exts, f->nexts, sizeof *f->exts, cmp_ext);
+    /* qsort's base must not be NULL, even for zero elements. */
+    if (f->nsvs > 1)
+        qsort(f->svs, f->nsvs, sizeof *f->svs, cmp_sv);
+    if (f->nexts > 1)
+        qsort(f->exts, f->nexts, sizeof *f->exts, cmp_ext);
     return 0;
 }
 

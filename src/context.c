@@ -9,15 +9,18 @@
  * writes none, and neither do we.
  *
  * Contexts go innermost first (the reader infers each SUB frame's true depth
- * from that order).  Only subs, evals and eval-blocks are recorded; loops,
- * bare blocks, formats, substs and the like have no record type.  line and
+ * from that order).  Only subs, string evals and eval-blocks / try blocks
+ * are recorded; loops, bare blocks, formats, substs, require and do FILE
+ * have no record type.  line and
  * file are those of the statement that was running when the context was
  * entered (blk_oldcop) -- for a sub, the call site.
  *
- * Beyond the reference, which stops at the current context stack, we carry
- * on down the stackinfo chain (si_prev): a dump taken inside a sort block,
- * a tie method, DESTROY or a %SIG handler then still shows the frames that
- * led there.
+ * We walk the whole stackinfo chain (si_prev), so a dump taken inside a
+ * tie method, DESTROY or a %SIG handler still shows the frames that led
+ * there (the reference shows the same frames in those cases).
+ *
+ * One deliberate difference from the reference: a 5.34+ `try {}` block
+ * (CXt_EVAL with CXp_TRY) is written as TRY; the reference leaves it out.
  */
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
@@ -55,6 +58,11 @@ static void write_cx(pTHX_ pmat_dump *d, const PERL_CONTEXT *cx)
             write_ctx_common(w, PMAT_CTX_TRY, cx);
             return;
         }
+        /* require and do FILE push eval contexts too, but have no code
+         * string (cur_text is whatever the parser last held): like the
+         * reference, record only real string evals. */
+        if (CxOLD_OP_TYPE(cx) != OP_ENTEREVAL)
+            return;
         write_ctx_common(w, PMAT_CTX_EVAL, cx);
         if (!pmat_reserve(w, PMAT_PTR_SIZE))
             return;

@@ -20,6 +20,13 @@
 #include "perl.h"
 #include "writer.h"
 
+#ifndef PERL_VERSION_GE
+/* perl.h has it only from 5.34 on. */
+#  define PERL_VERSION_GE(r, v, s) \
+    (PERL_REVISION > (r) || (PERL_REVISION == (r) && (PERL_VERSION > (v) \
+     || (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
+#endif
+
 /* SV types as numbered by the format (Devel::MAT's SV.pm). */
 enum {
     PMAT_SVt_END     = 0,
@@ -143,7 +150,8 @@ static inline void pmat_put_sv_common_nocheck(pmat_writer *w, const SV *sv,
  * its SvTYPE, and the string buffer (plus any OOK offset) when it has one.
  * Containers add their own extra storage on top (arrays, hash tables). */
 UV   pmat_sv_base_size(const SV *sv);
-/* Just the string buffer part of pmat_sv_base_size (0 when none is owned). */
+/* Its two parts: head and body; the string buffer (0 when none is owned). */
+UV   pmat_sv_body_size(const SV *sv);
 UV   pmat_pv_size(const SV *sv);
 
 /* The kind writers, called by heap.c's dispatch on SvTYPE.  Each writes one

@@ -78,9 +78,10 @@ void write_roots(pTHX_ pmat_dump *d)
         ROOT("custom_ops",      PL_custom_ops),
         ROOT("custom_op_names", PL_custom_op_names),
         ROOT("custom_op_descs", PL_custom_op_descs),
-        /* The Unicode inversion lists and swashes the regex engine keeps.
-         * The set changes between perl versions; these are 5.36's. */
-#if PERL_VERSION_GE(5, 30, 0)
+        /* The Unicode inversion lists the regex engine keeps.  The set
+         * changes between perl versions; these are 5.36's (intrpvar.h), so
+         * only 5.36 names them rather than risk a build failure elsewhere. */
+#if PERL_VERSION_GE(5, 36, 0) && !PERL_VERSION_GE(5, 37, 0)
         ROOT("utf8_mark",              PL_utf8_mark),
         ROOT("utf8_toupper",           PL_utf8_toupper),
         ROOT("utf8_totitle",           PL_utf8_totitle),

@@ -37,23 +37,36 @@ static int save_argcount(U8 type)
     if (type <= SAVEt_ARG2_MAX) return 2;
     if (type <= SAVEt_MAX)      return 3;
     return -1;
-#elif PERL_VERSION_GE(5, 34, 0)
-    /* 5.34 - 5.36: scope.h groups the types by argument count; the first
-     * and last member of each group are these. */
+#elif PERL_VERSION_GE(5, 36, 0) && !PERL_VERSION_GE(5, 37, 0)
+    /* 5.36 (checked against its scope.h): the types are grouped by
+     * argument count; the last member of each group is named here.  Other
+     * versions renumber the types, so they get no guess from this table. */
     if (type <= SAVEt_REGCONTEXT)   return 0;   /* SAVEt_ALLOC ..         */
     if (type <= SAVEt_STRLEN_SMALL) return 1;   /* SAVEt_TMPSFLOOR ..     */
     if (type <= SAVEt_APTR)         return 2;   /* SAVEt_AV ..            */
     if (type <= SAVEt_HINTS_HH)     return 3;   /* SAVEt_HELEM ..         */
     return -1;
 #else
-    /* Older perls group differently; rather than guess, record nothing. */
+    /* A perl whose grouping we have not checked: rather than guess where
+     * the entries begin, record nothing. */
     PERL_UNUSED_ARG(type);
     return -1;
 #endif
 }
 
+/* The reader attaches each record to the SV at its owner address and dies
+ * if there is none, so a record goes out only when its owner is a live SV
+ * of the kind the entry type implies.  (The entries hold a reference on
+ * their owner, so this is a sanity check, not a guess.) */
+static int owner_ok(const void *owner, svtype want)
+{
+    return owner && SvTYPE((const SV *)owner) == want;
+}
+
 static void put_saved1(pmat_writer *w, U8 rec, const void *owner, const void *saved)
 {
+    if (!owner_ok(owner, SVt_PVGV))
+        return;
     if (!pmat_reserve(w, 1 + 2 * PMAT_PTR_SIZE))
         return;
     pmat_put_u8_nocheck(w, rec);
@@ -93,6 +106,8 @@ void write_saved(pTHX_ pmat_dump *d)
             put_saved1(w, PMAT_SVxSAVED_CV, a[0].any_ptr, a[2].any_ptr);
             break;
         case SAVEt_AELEM:                /* a0 AV, a1 I32 index, a2 old SV */
+            if (!owner_ok(a[0].any_ptr, SVt_PVAV))
+                break;
             if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE + PMAT_UINT_SIZE + PMAT_PTR_SIZE))
                 return;
             pmat_put_u8_nocheck(w, PMAT_SVxSAVED_AELEM);
@@ -101,6 +116,8 @@ void write_saved(pTHX_ pmat_dump *d)
             pmat_put_ptr_nocheck(w, a[2].any_ptr);
             break;
         case SAVEt_HELEM:                /* a0 HV, a1 key SV, a2 old SV */
+            if (!owner_ok(a[0].any_ptr, SVt_PVHV))
+                break;
             if (!pmat_reserve(w, 1 + 3 * PMAT_PTR_SIZE))
                 return;
             pmat_put_u8_nocheck(w, PMAT_SVxSAVED_HELEM);

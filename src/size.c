@@ -54,9 +54,17 @@ UV pmat_pv_size(const SV *sv)
     /* An RV lives in the same slot as the PV pointer. */
     if (SvROK(sv) || !SvPVX_const(sv) || !SvLEN(sv))
         return 0;
+    /* A PVLV standing in for a REGEXP keeps a pointer to the regexp where
+     * SvLEN would be, and borrows that regexp's string. */
+    if (SvTYPE(sv) == SVt_PVLV
+        && (SvFLAGS(sv) & (SVpgv_GP | SVf_FAKE)) == SVf_FAKE)
+        return 0;
     /* A GV with a GP has no string (its name is a shared HEK). */
     if (SvTYPE(sv) == SVt_PVGV && isGV_with_GP(sv))
         return 0;
+    /* A COW buffer (SvIsCOW with SvLEN) is shared by the SVs that copied it
+     * and freed with the last: each of them counts it, as the reference
+     * does -- no one SV is its owner. */
     /* sv_chop moved the start of the string forward: the allocation begins
      * `off` bytes earlier and SvLEN was reduced by as much. */
     SvOOK_offset(sv, off);
@@ -64,6 +72,11 @@ UV pmat_pv_size(const SV *sv)
 }
 
 UV pmat_sv_base_size(const SV *sv)
+{
+    return pmat_sv_body_size(sv) + pmat_pv_size(sv);
+}
+
+UV pmat_sv_body_size(const SV *sv)
 {
     svtype t = SvTYPE(sv);
     UV size = sizeof(SV);
@@ -76,5 +89,5 @@ UV pmat_sv_base_size(const SV *sv)
     if (t == SVt_PVHV && SvOOK(sv))
         size += sizeof(struct xpvhv_with_aux) - sizeof(XPVHV);
 #endif
-    return size + pmat_pv_size(sv);
+    return size;
 }

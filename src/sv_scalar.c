@@ -35,7 +35,7 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
 {
     pmat_writer *w = &d->w;
     const U32 f = SvFLAGS(sv);
-    UV size = pmat_sv_base_size(sv);
+    UV size = pmat_sv_body_size(sv);
     U8 flags = 0;
     U32 ok;
     UV iv = 0;
@@ -43,6 +43,10 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
     const char *pv = NULL;
     STRLEN cur = 0, wlen = 0;
 
+    /* The string buffer is counted only with the string the record shows,
+     * as the reference does: not for a REF, an UNDEF whose old buffer was
+     * kept, a boolean's static string, or the private-only string 5.36
+     * caches for a stringified number. */
     if (f & SVf_ROK) {
         write_ref(aTHX_ d, sv, size);
         return;
@@ -85,6 +89,7 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
             flags |= 0x10;
         pv = SvPVX_const(sv);
         cur = SvCUR(sv);
+        size += pmat_pv_size(sv);
         wlen = cur;
         if (d->max_string >= 0 && (UV)d->max_string < (UV)cur)
             wlen = (STRLEN)d->max_string;

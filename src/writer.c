@@ -52,8 +52,14 @@ int pmat_writer_flush(pmat_writer *w)
 
 int pmat_writer_make_room(pmat_writer *w, size_t n)
 {
-    if (w->err || n > w->cap)
+    if (w->err)
         return 0;
+    if (n > w->cap) {
+        /* A record part larger than the whole buffer is a caller bug; fail
+         * the dump rather than silently leave the record out of the file. */
+        w->err = EOVERFLOW;
+        return 0;
+    }
     if (w->cap - w->len < n)
         pmat_writer_flush(w);
     return !w->err;

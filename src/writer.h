@@ -40,7 +40,8 @@ int  pmat_writer_finish(pmat_writer *w);
 /* Write out the pending bytes; returns 0 if the writer is (still) healthy. */
 int  pmat_writer_flush(pmat_writer *w);
 /* Slow path of pmat_reserve: flush to make room.  Returns 1 if n bytes can
- * now be appended, 0 if the writer has failed or n exceeds the buffer. */
+ * now be appended, 0 if the writer has failed (n exceeding the buffer is
+ * latched as EOVERFLOW: a caller bug must not silently drop a record). */
 int  pmat_writer_make_room(pmat_writer *w, size_t n);
 
 /* Make sure n bytes can be appended with the put_*_nocheck helpers.

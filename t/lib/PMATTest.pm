@@ -121,7 +121,11 @@ sub _value
                 $idx{$1} = _value($lr);
             }
             else {
-                push @list, _value($lr);
+                my $v = _value($lr);
+                # "name":VALUE entries (C_STRUCT / META_STRUCT fields) are
+                # kept as [name, value] pairs
+                $v = [ $v, _value($lr) ] if $$lr =~ m/\G:/gc;
+                push @list, $v;
             }
             next if $$lr =~ m/\G,/gc;
             last if $$lr =~ m/\G\]/gc;
@@ -243,6 +247,12 @@ sub cpmat_dump
         }
         elsif ( $kind eq 'DEBUGREPORT' ) {
             ( $d{svs}{ $w->[0] } //= {} )->{debugreport} = $f;
+        }
+        elsif ( $kind eq 'META_STRUCT' ) {
+            push @{ $d{meta_structs} }, $f;
+        }
+        elsif ( $kind =~ m/^EXT[0-9a-fA-F]{2}$/ ) {
+            push @{ ( $d{svs}{ $w->[0] } //= {} )->{ext} }, { kind => $kind, %$f };
         }
         elsif ( $kind eq 'CTX' ) {
             my ( $idx, $type ) = @$w;

@@ -41,6 +41,19 @@ my %addr = (
 my $path = dump_self();
 my $path_all = do { local $Devel::MAT::Dumper::MAX_STRING = -1; dump_self() };
 my $path_10  = do { local $Devel::MAT::Dumper::MAX_STRING = 10; dump_self() };
+my $path_0   = do { local $Devel::MAT::Dumper::MAX_STRING = 0; dump_self() };
+my ( $path_fh, $path_pre ) = ( PMATTest::fresh_path(), PMATTest::fresh_path() );
+{
+    open( my $fh, '>', $path_fh ) or die "open $path_fh: $!";
+    binmode $fh;
+    Devel::MAT::Dumper::dump($path_pre);    # back to back: the same heap
+    Devel::MAT::Dumper::dumpfh($fh);
+    close $fh or die "close $path_fh: $!";
+}
+my $unwritable_err = do {
+    my $dir = PMATTest::fresh_path() . '.no-such-dir';
+    eval { Devel::MAT::Dumper::dump("$dir/x.pmat"); 1 } ? '' : $@;
+};
 
 my $d = cpmat_dump($path);
 
@@ -118,6 +131,22 @@ sub sv_ok
     $sv = sv_at( $d2, $addr{pv} ) // {};
     is( $sv->{pv}, 'hello worl', 'pv: MAX_STRING=10 cuts an 11-byte string too' );
 }
+{
+    my $d2 = cpmat_dump($path_0);
+    my $sv = sv_at( $d2, $addr{long} ) // {};
+    is( $sv->{pv}, '', 'long: MAX_STRING=0 writes no bytes' );
+    is( $sv->{pvlen}, 1000, 'long: MAX_STRING=0 still has pvlen 1000' );
+}
+{
+    my $d2 = cpmat_dump($path_fh);
+    my $sv = sv_at( $d2, $addr{utf8} ) // {};
+    is( $sv->{pv}, $utf8_bytes, 'dumpfh: writes a complete dump (a UTF-8 scalar found in it)' );
+    is( ( sv_at( $d2, $addr{iv_neg} ) // {} )->{iv}, -42, 'dumpfh: iv_neg in it' );
+    my $dp = cpmat_dump($path_pre);
+    is( $d2->{nsv}, $dp->{nsv}, 'dumpfh: as many SVs as dump() wrote just before' );
+    is_deeply( $d2->{count}, $dp->{count}, 'dumpfh: the same per-type counts as dump()' );
+}
+like( $unwritable_err, qr/^Cannot open \S+ for writing/, 'dump() to an unwritable path croaks' );
 {
     sv_ok( undef => 'UNDEF' );
 }

@@ -8,6 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use PMATTest;
 use Scalar::Util qw(weaken);
+use Hash::Util qw(lock_keys);
 
 my @arr = ( 10, "x", 3.5 );
 $arr[5] = 'end';                                   # 3 and 4 are holes
@@ -27,6 +28,15 @@ my %two_weak   = ( b => 2 );
 my ( $w2, $w3 ) = ( \%two_weak, \%two_weak );
 weaken($w2);
 weaken($w3);
+
+# a restricted hash with a deleted key keeps a placeholder entry internally
+my %locked = ( a => 1, b => 2, c => 3 );
+lock_keys(%locked);
+delete $locked{a};
+
+# an array that has been shifted (AvARRAY != AvALLOC)
+my @shifted = ( 'gone', 'gone too', 'x', 'y', 'z' );
+shift @shifted for 1 .. 2;
 
 # @_ inside a sub: dumped from inside, while it's alive and aliasing the args
 my ( $arg0, $arg1 ) = ( "first", 22 );
@@ -110,6 +120,20 @@ my $d    = cpmat_dump($path);
     my $b = sv_at( $d, addr_of( \%big_h ) ) // {};
     is( $b->{n}, 5_000, '%big_h: n=5000' );
     is_deeply( $b->{values}, { map { ( $_ => addr_of( \$big_h{$_} ) ) } keys %big_h }, '%big_h: every key/value right' );
+}
+
+# --- restricted hash: placeholders are not keys
+{
+    my $hv = sv_at( $d, addr_of( \%locked ) ) // {};
+    is( $hv->{n}, 2, '%locked: n=2 (the deleted key\'s placeholder is not counted)' );
+    is_deeply( $hv->{values}, { map { ( $_ => addr_of( \$locked{$_} ) ) } keys %locked }, '%locked: only the real keys b and c' );
+}
+
+# --- shifted array: elems start at the first live element
+{
+    my $av = sv_at( $d, addr_of( \@shifted ) ) // {};
+    is( $av->{n}, 3, '@shifted: n=3' );
+    is_deeply( $av->{elems}, [ map { addr_of( \$_ ) } @shifted ], '@shifted: elems are the remaining elements' );
 }
 
 # --- backrefs

@@ -55,6 +55,14 @@ sub recurse {
 }
 recurse(1);
 
+# A closure prototype that perl marks CvCONST (sub () { $lexical }): the
+# protosub keeps its optree and has no constant value; each clone is an
+# XS-style constant sub holding the captured value.
+sub make_const_closure { my $cx = shift; return sub () { $cx } }
+my $const_clone = make_const_closure(7);
+my ($const_proto_b) = grep { ref($_) eq 'B::CV' && ( $_->CvFLAGS & B::CVf_CLONE() ) }
+    B::svref_2object( \&make_const_closure )->PADLIST->ARRAYelt(1)->ARRAY;
+
 sub FORTY_TWO () { 42 }
 use constant ANSWER => 'forty-two';
 my $answer_cv = \&ANSWER;    # makes the constant a real CV
@@ -73,6 +81,7 @@ my %addr = (
     forty_two    => addr_of( \&FORTY_TWO ),
     answer       => addr_of($answer_cv),
     lexical      => addr_of($lexical_cv),
+    const_clone  => addr_of($const_clone),
     main_stash   => addr_of( \%main:: ),
     eval_closure => addr_of($eval_closure),
     make_eval_closure => addr_of( \&make_eval_closure ),
@@ -176,6 +185,22 @@ sub flags_of { hex( ( $_[0] // {} )->{flags} // 0 ) }
     $cv = sv_at( $d, $addr{answer} ) // {};
     is( $cv->{type}, 'CODE', 'use constant ANSWER: CODE' );
     is( ( sv_at( $d, $cv->{constval} ) // {} )->{pv}, 'forty-two', 'use constant ANSWER: constval' );
+}
+
+# --- CvCONST closure prototype and its clone
+{
+    ok( $const_proto_b, 'B finds the protosub of make_const_closure' );
+    ok( $const_proto_b->CvFLAGS & B::CVf_CONST(), 'perl marked that protosub CvCONST' );
+    my $proto = sv_at( $d, sprintf( '0x%x', ${$const_proto_b} ) ) // {};
+    is( $proto->{type}, 'CODE', 'const protosub: dumped as CODE' );
+    ok( flags_of($proto) & 0x01, 'const protosub: CLONE' );
+    is( $proto->{oproot}, sprintf( '0x%x', ${ $const_proto_b->ROOT } ), 'const protosub: oproot is its CvROOT (it is not an XSUB)' );
+    is( $proto->{constval}, '0x0', 'const protosub: no constval (CvXSUBANY of a non-XSUB holds none)' );
+
+    my $clone = sv_at( $d, $addr{const_clone} ) // {};
+    ok( flags_of($clone) & 0x04, 'const clone: an XSUB-style constant sub' );
+    my $val = sv_at( $d, $clone->{constval} ) // {};
+    is( $val->{iv}, 7, 'const clone: constval holds the captured 7' );
 }
 
 # --- lexical sub

@@ -99,6 +99,44 @@ my ( $pc, $deadcode_file ) = ( PMATTest::fresh_path(), PMATTest::fresh_path() . 
     is( $total, scalar( grep { $_->{type} } values %{ $d->{svs} } ), 'cpmat dump: no address appears twice' );
     is_deeply( $c, $d->{count}, 'cpmat info: per-type counts = per-type SV lines' );
 
+    # --- completeness seen from the pointers: every SV pointer in the file
+    # leads to NULL, an immortal or an SV that is in the file.  (The
+    # non-refcounted MAGIC obj is excluded: perl stores plain data there, e.g.
+    # the '-' / '+' character of @-/@+'s regdata magic.)
+    {
+        my %imm = map { $_ => 1 } values %{ $d->{immortals} };
+        my $ok  = sub { my $a = shift; !defined $a || $a eq '0x0' || $imm{$a} || sv_at( $d, $a ) };
+        my %bad;
+        my @ptr = qw(blessed rv ourstash stash scalar array hash code egv io form backrefs mro_linear_all
+            mro_linear_current mro_nextmethod mro_isa outside padlist constval padnames_av top format bottom targ glob);
+        for my $sv ( grep { $_->{type} } values %{ $d->{svs} } ) {
+            for my $k ( grep { exists $sv->{$_} } @ptr ) {
+                push @{ $bad{"$sv->{type}.$k"} }, $sv->{addr} unless $ok->( $sv->{$k} );
+            }
+            for my $k (qw(elems consts gvs)) {
+                next unless ref $sv->{$k} eq 'ARRAY';
+                $ok->($_) or push @{ $bad{"$sv->{type}.$k"} }, $sv->{addr} for @{ $sv->{$k} };
+            }
+            for my $k (qw(values pads padourstash)) {
+                next unless ref $sv->{$k} eq 'HASH';
+                $ok->($_) or push @{ $bad{"$sv->{type}.$k"} }, $sv->{addr} for values %{ $sv->{$k} };
+            }
+            for my $m ( grep { $_->{flags} & 1 } @{ $sv->{magic} } ) {
+                push @{ $bad{"MAGIC($m->{type}).obj"} }, $sv->{addr} unless $ok->( $m->{obj} );
+            }
+            for my $sav ( @{ $sv->{saved} } ) {
+                $ok->( $sav->{$_} ) or push @{ $bad{"SAVED_$sav->{kind}.$_"} }, $sv->{addr} for grep { exists $sav->{$_} } qw(sv av hv cv key);
+            }
+        }
+        for my $c ( @{ $d->{ctx} } ) {
+            $ok->( $c->{$_} ) or push @{ $bad{"CTX.$_"} }, $c->{index} for grep { exists $c->{$_} } qw(cv args codesv);
+        }
+        $ok->($_) or push @{ $bad{STACK} }, $_ for @{ $d->{stack} };
+        $ok->( $d->{roots}{$_} ) or push @{ $bad{ROOT} }, $_ for keys %{ $d->{roots} };
+        is_deeply( { map { ( $_ => scalar @{ $bad{$_} } ) } keys %bad }, {}, 'no dangling pointers: every SV pointer leads to a dumped SV' )
+            or diag explain { map { ( $_ => [ @{ $bad{$_} }[ 0 .. 2 ] ] ) } keys %bad };
+    }
+
   SKIP: {
         skip 'Devel::MAT is not installed (CI installs it)', 1 unless eval { require Devel::MAT::Dumpfile; 1 };
         my $df = Devel::MAT::Dumpfile->load( $pc, no_fixup => 1 );

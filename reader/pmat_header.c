@@ -24,7 +24,7 @@ static int read_sizes(pmat_cur *c, pmat_sizes *tab, unsigned n)
 
 static int read_magic_and_flags(pmat_file *f, pmat_cur *c)
 {
-    c->what = "header magic";
+    c->what = NULL;   /* the messages below say it all */
     if (f->size < 4 || memcmp(f->map, "PMAT", 4) != 0) {
         if (f->size == 0)
             return pmat_fail(c, "empty file, not a PMAT heap dump");

@@ -37,8 +37,14 @@ EOP
 sub make_dump {
     my ( @inc ) = @_;
     unlink $file;
-    system( $^X, ( map { "-I$_" } @inc ), "-MDevel::MAT::Dumper", "-e", $prog, $file ) == 0
-        and -s $file;
+    # the fallback must not find blib through PERL5LIB either
+    local $ENV{PERL5LIB} = join ':', grep { !m/blib/ } split /:/, $ENV{PERL5LIB} // ''
+        unless @inc;
+    open my $saved, '>&', \*STDERR or die;
+    open STDERR, '>', File::Spec->devnull;
+    my $ok = system( $^X, ( map { "-I$_" } @inc ), "-MDevel::MAT::Dumper", "-e", $prog, $file ) == 0;
+    open STDERR, '>&', $saved or die;
+    return $ok && -s $file;
 }
 # PMAT_XCHECK_FILE=some.pmat checks an existing dump instead.
 if( $ENV{PMAT_XCHECK_FILE} ) { $file = $ENV{PMAT_XCHECK_FILE} }

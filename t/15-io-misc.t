@@ -58,9 +58,12 @@ io_ok( rfh    => $fileno{rfh},  -1 );              # read-only: no output PerlIO
 io_ok( wfh    => $fileno{wfh},  $fileno{wfh} );    # write: both ends the same fd
 io_ok( rwfh   => $fileno{rwfh}, $fileno{rwfh} );
 io_ok( closed => -1, -1 );
-io_ok( stdin  => 0,  -1 );
-io_ok( stdout => 1,  1 );
-io_ok( stderr => 2,  2 );
+# CI may run us with standard input closed: take the std filenos from perl
+my %std = map { ( $_ => fileno( $_ eq 'stdin' ? \*STDIN : $_ eq 'stdout' ? \*STDOUT : \*STDERR ) // -1 ) } qw(stdin stdout stderr);
+io_ok( stdin  => $std{stdin}, -1 );
+io_ok( stdout => $std{stdout}, $std{stdout} );
+io_ok( stderr => $std{stderr}, $std{stderr} );
+is( $std{stdin}, 0, 'STDIN is fd 0 (when open)' ) if $std{stdin} != -1;
 
 # --- LVALUE
 {

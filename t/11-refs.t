@@ -28,6 +28,12 @@ my $obj  = bless { name => 'obj' }, 'My::Class';
 my $aobj = bless [], 'My::Other::Class';
 my $sobj = bless \( my $inner = 7 ), 'My::Class';
 
+# an object whose class has been deleted from the symbol table: its stash
+# lives on (the object holds it) but %main:: no longer leads to it
+package Gone::Away { sub new { bless { alive => 1 }, shift } }
+my $orphan = Gone::Away->new;
+delete $main::{'Gone::'};
+
 my $thrice = { three => 'refs' };
 my ( $r2, $r3 ) = ( $thrice, $thrice );
 
@@ -86,6 +92,15 @@ ref_ok( 'weak ref',   $weak,   addr_of($strong), 1 );
     is( blessed_name( $d, $sv ), 'My::Class', 'blessed scalar: class My::Class' );
 
     is( ( sv_at( $d, addr_of( \$obj ) ) // {} )->{blessed}, '0x0', 'the REF to an object is itself not blessed' );
+}
+
+# blessed into a deleted stash
+{
+    my $hv = sv_at( $d, addr_of($orphan) ) // {};
+    my $st = sv_at( $d, $hv->{blessed} ) // {};
+    is( $st->{type}, 'STASH', 'orphan: blessed points at a STASH' );
+    is( $st->{name}, 'Gone::Away', 'orphan: the deleted stash keeps its name' );
+    ok( !stash_of( $d, 'Gone::Away' ), 'orphan: the stash is no longer reachable from defstash' );
 }
 
 # refcnt of a thing with three refs

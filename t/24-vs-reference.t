@@ -133,6 +133,12 @@ our $core_sub = \&CORE::length;
 our $ref_to_ref = \\\"deep";
 our $num_pv = 3.75; my $np = "$num_pv"; my $ni = int($num_pv + 0);
 our $int_then_str = 17; $int_then_str .= "";
+# an object whose class stash has been deleted from the symbol table
+package Gone::Away { sub new { bless { alive => 1 }, shift } }
+package Probe;
+our $orphan = Gone::Away->new;
+delete $main::{'Gone::'};
+our %hv_iterated = ( p => 1, q => 2 ); keys %hv_iterated; my $first = each %hv_iterated;
 package main;
 Devel::MAT::Dumper::dump( $ARGV[0] );
 EOS

@@ -3,8 +3,9 @@
  * The walk visits every slot of every SV arena, skips the arena headers and
  * the freed slots, and hands each live SV to the writer for its kind.  The
  * immortals (PL_sv_undef/yes/no/zero) live in the interpreter struct, not in
- * an arena; like the reference dumper we write no record for them (the file
- * names them in the roots section and the reader makes them up).
+ * an arena; like the reference dumper we write no record for undef/yes/no
+ * (the file names them in the roots section and the reader makes them up),
+ * but PL_sv_zero, which has no such slot, gets a record of its own.
  */
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
@@ -166,6 +167,13 @@ void write_heap(pTHX_ pmat_dump *d)
         if (d->w.err)
             return;
     }
+
+#ifdef PL_sv_zero
+    /* 5.28+: the immortal 0 lives in the interpreter, not in an arena, and
+     * the header has no slot for it (only undef/yes/no): a record of its own
+     * so any pointer to it resolves. */
+    write_one_sv(aTHX_ d, &PL_sv_zero);
+#endif
 
     write_saved(aTHX_ d);
 

@@ -50,6 +50,13 @@ my ( $path_fh, $path_pre ) = ( PMATTest::fresh_path(), PMATTest::fresh_path() );
     Devel::MAT::Dumper::dumpfh($fh);
     close $fh or die "close $path_fh: $!";
 }
+# dumpfh onto a pipe: not seekable, written front to back.
+my $path_pipe = PMATTest::fresh_path();
+{
+    open( my $fh, '|-', "cat > '$path_pipe'" ) or die "open pipe: $!";
+    Devel::MAT::Dumper::dumpfh($fh);
+    close $fh or die "close pipe: $! $?";
+}
 my $unwritable_err = do {
     my $dir = PMATTest::fresh_path() . '.no-such-dir';
     eval { Devel::MAT::Dumper::dump("$dir/x.pmat"); 1 } ? '' : $@;
@@ -176,6 +183,22 @@ like( $unwritable_err, qr/^Cannot open \S+ for writing/, 'dump() to an unwritabl
     is( $im{undef}, addr_of( \undef ), 'IMMORTAL undef is &PL_sv_undef' );
     is( $im{yes}, addr_of( \!!1 ), 'IMMORTAL yes is &PL_sv_yes' );
     is( $im{no}, addr_of( \!!0 ), 'IMMORTAL no is &PL_sv_no' );
+}
+
+{
+    my $dpipe = cpmat_dump($path_pipe);
+    is( ( sv_at( $dpipe, $addr{utf8} ) // {} )->{pv}, $utf8_bytes, 'dumpfh to a pipe: a complete dump' );
+}
+
+# PL_sv_zero (5.28+) has no slot in the header, so it is written as a record:
+# the one immortal (refcount SvREFCNT_IMMORTAL) SCALAR holding 0.
+SKIP: {
+    skip 'PL_sv_zero exists from perl 5.28', 3 if $] < 5.028;
+    my @zero = grep { $_->{type} eq 'SCALAR' && $_->{refcnt} >= 2**31 - 1 && defined $_->{iv} && $_->{iv} == 0 }
+        values %{ $d->{svs} };
+    is( scalar @zero, 1, 'one record for the immortal zero' );
+    is( $zero[0]{pv}, '0', 'its string is "0"' );
+    ok( !grep( { $_ eq ( $zero[0]{addr} // '' ) } values %{ $d->{immortals} } ), 'and it is not one of the three header immortals' );
 }
 
 done_testing;

@@ -11,6 +11,149 @@ XSLoader::load( __PACKAGE__, $VERSION );
 # Bytes of each string value written into a dump; negative writes them whole.
 our $MAX_STRING = 256;
 
+use Config ();
+use File::Basename ();
+use File::Spec;
+
+# The default file: the program's name plus .pmat, in the directory the
+# program was in when this module was loaded.  "-e" would make a file name
+# that looks like an option, hence perl-e.pmat.
+sub _default_file
+{
+    my $base = File::Basename::basename( $0 );
+    $base = "perl$base" if $base eq '-e' or $base eq '-E';
+    return File::Spec->rel2abs( "$base.pmat" );
+}
+_set_file( _default_file() );
+
+my %signo;
+{
+    my @names = split ' ', $Config::Config{sig_name};
+    my @nums  = split ' ', $Config::Config{sig_num};
+    @signo{@names} = @nums;
+}
+
+my ( $END_armed, %SIG_armed );
+
+sub import
+{
+    my $pkg = shift;
+    my ( @arm, $eager );
+
+    # Read every option first, so a mistake anywhere on the line dies before
+    # anything is installed.
+    while ( @_ ) {
+        my $opt = shift;
+        if ( $opt eq '-file' ) {
+            defined( my $path = shift )
+                or die "Devel::MAT::Dumper: -file needs a path\n";
+            length $path or die "Devel::MAT::Dumper: -file needs a non-empty path\n";
+            _set_file( File::Spec->rel2abs( $path ) );
+        }
+        elsif ( $opt eq '-max_string' ) {
+            my $n = shift;
+            defined $n and $n =~ /\A\s*[-+]?\d+\s*\z/
+                or die "Devel::MAT::Dumper: -max_string needs an integer, not "
+                     . ( defined $n ? "'$n'" : 'nothing' ) . "\n";
+            $MAX_STRING = 0 + $n;
+        }
+        elsif ( $opt eq '-eager_open' ) {
+            $eager = 1;
+        }
+        elsif ( $opt =~ /\A-dump_at_(DIE|WARN|END)\z/ ) {
+            push @arm, $1;
+        }
+        elsif ( $opt =~ /\A-dump_at_SIG(\w+)\z/ ) {
+            my $name = $1;
+            defined $signo{$name} && $name ne 'ZERO'
+                or die "Unrecognised signal name SIG$name in Devel::MAT::Dumper option $opt\n";
+            $name eq 'KILL' || $name eq 'STOP'
+                and die "Devel::MAT::Dumper: SIG$name cannot be caught ($opt)\n";
+            push @arm, "SIG$name";
+        }
+        else {
+            die "Unrecognised $pkg import symbol $opt\n";
+        }
+    }
+
+    _arm( $_ ) for @arm;
+    _eager_open() if $eager;
+}
+
+sub _arm
+{
+    my ( $what ) = @_;
+
+    if ( $what eq 'END' ) {
+        return if $END_armed++;
+        _run_last_at_end( sub { _trigger( 'END' ) } );
+    }
+    elsif ( $what eq 'DIE' ) {
+        my $old = $SIG{__DIE__};
+        $SIG{__DIE__} = sub {
+            # $^S: true inside an eval, undef while compiling -- only a die
+            # that is about to end the program is dumped.
+            _trigger( 'DIE' ) if defined $^S and !$^S;
+            # Returning lets the die carry on with its message; an earlier
+            # handler still gets its say first.
+            _chain( $old, @_ );
+        };
+    }
+    elsif ( $what eq 'WARN' ) {
+        my $old = $SIG{__WARN__};
+        $SIG{__WARN__} = sub {
+            _trigger( 'WARN' );
+            if ( _is_handler( $old ) ) {
+                _chain( $old, @_ );
+            }
+            else {
+                # Inside a __WARN__ handler warn() prints instead of calling
+                # the handler again.
+                warn @_;
+            }
+        };
+    }
+    elsif ( $what eq 'SIGQUIT' ) {
+        # Stays installed: every QUIT is a snapshot, then the program goes on.
+        $SIG{QUIT} = sub { _trigger( 'SIGQUIT' ) };
+    }
+    elsif ( $what eq 'SIGABRT' ) {
+        # An immediate handler (in C, not deferred to the next op), so the
+        # dump shows the state inside whatever C or XS code aborted.
+        _arm_abrt();
+    }
+    else {
+        ( my $name = $what ) =~ s/\ASIG//;
+        $SIG{$name} = sub {
+            _trigger( $what );
+            # Then as if we had never been here: the default disposition, and
+            # the signal again (delivered as soon as this handler returns).
+            $SIG{$name} = 'DEFAULT';
+            kill $name => $$;
+        };
+    }
+    $SIG_armed{$what}++;
+}
+
+sub _is_handler
+{
+    my ( $h ) = @_;
+    return ref $h eq 'CODE'
+        || ( defined $h && !ref $h && length $h && $h ne 'DEFAULT' && $h ne 'IGNORE' );
+}
+
+sub _chain
+{
+    my ( $h, @args ) = @_;
+    return unless _is_handler( $h );
+    if ( !ref $h ) {
+        # A handler named by a string, as %SIG allows.
+        no strict 'refs';
+        $h = $h =~ /::/ ? \&{$h} : \&{"main::$h"};
+    }
+    $h->( @args );
+}
+
 1;
 
 __END__

@@ -18,7 +18,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,6 +104,39 @@ static const char *errtext(int err)
 #  endif
 #endif
     return strerror(err);
+}
+
+/* Our messages go to fd 2; if that is a pipe nobody reads any more, the
+ * write must fail with EPIPE rather than kill the program with SIGPIPE.
+ * Blocked for the whole trigger; a SIGPIPE we caused is swallowed, one that
+ * was already pending is left for the program. */
+typedef struct { sigset_t old; int was_pending, masked; } pipe_guard;
+
+static void pipe_guard_on(pipe_guard *g)
+{
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+    g->masked = pthread_sigmask(SIG_BLOCK, &set, &g->old) == 0;
+}
+
+static void pipe_guard_off(pipe_guard *g)
+{
+    sigset_t set, pending;
+    struct timespec zero = { 0, 0 };
+    if (!g->masked)
+        return;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    if (!g->was_pending && sigismember(&pending, SIGPIPE) == 1
+        && !sigismember(&g->old, SIGPIPE)) {
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 static void say(const sbuf *b)
@@ -330,9 +365,11 @@ static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
     char final[PMAT_PATH_MAX];
     char text[PMAT_MSG_MAX], detail[PMAT_MSG_MAX];
     sbuf out, msg;
+    pipe_guard pg;
     int err;
 
     sb_init(&out, text, sizeof text);
+    pipe_guard_on(&pg);
     if (in_dump || !template_path) {
         /* Only an immediate (SIGABRT) handler can get here mid-dump: the
          * writer is busy, so this one is skipped rather than nested. */
@@ -340,6 +377,7 @@ static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
         sb_str(&out, reason);
         sb_str(&out, in_dump ? ": a dump is already being written\n" : ": no file name\n");
         say(&out);
+        pipe_guard_off(&pg);
         return 0;
     }
     in_dump = 1;
@@ -368,6 +406,7 @@ static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
         say(&out);
     }
     in_dump = 0;
+    pipe_guard_off(&pg);
     return err == 0;
 }
 

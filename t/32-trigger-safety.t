@@ -152,6 +152,21 @@ subtest 'a directory at the final name: the rename fails, the temporary is remov
     ok( -e "$d/dir.pmat/keep", 'the directory is as it was' );
 };
 
+subtest 'STDERR is a pipe nobody reads: no SIGPIPE death' => sub {
+    my $d = fresh_dir();
+    my ( $st, $out, $err ) = run_perl( { dir => $d },
+        "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$d/p.pmat", '-e', <<'E' );
+$| = 1;
+pipe my $r, my $w or die; close $r;
+open STDERR, '>&', $w or die;
+kill QUIT => $$;
+print "alive\n";
+E
+    is( $st, 0, 'exit 0' );
+    is( $out, "alive\n", 'the program carried on' );
+    ok( cpmat_ok( "$d/p.pmat" ), 'and the dump was written' );
+};
+
 subtest 'mode 0600 whatever the umask' => sub {
     my $d = fresh_dir();
     run_perl( { dir => $d, umask => 0 }, "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$d/m.pmat", '-e', 'kill QUIT => $$' );

@@ -105,7 +105,8 @@ void
 _arm_abrt()
   CODE:
   {
-    int err = pmat_arm_abrt();
+    GV *gv = gv_fetchpvs("Devel::MAT::Dumper::MAX_STRING", GV_ADD, SVt_PV);
+    int err = pmat_arm_abrt((GV *)SvREFCNT_inc_simple_NN((SV *)gv));
     if (err)
         croak("Devel::MAT::Dumper: cannot install the SIGABRT handler: %s\n", strerror(err));
   }

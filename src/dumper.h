@@ -207,8 +207,9 @@ int  pmat_eager_open(char *msg, size_t msglen);
  * of REASON" on fd 2, dumps, and on failure says so once on fd 2.  Never
  * croaks.  Returns 1 if a file was written, 0 if not. */
 int  pmat_trigger(pTHX_ const char *reason, IV max_string);
-/* Run a dump from an immediate (unsafe) SIGABRT handler, then re-raise. */
-int  pmat_arm_abrt(void);
+/* Run a dump from an immediate (unsafe) SIGABRT handler, then re-raise.
+ * max_string_gv: *Devel::MAT::Dumper::MAX_STRING (read there, not looked up). */
+int  pmat_arm_abrt(GV *max_string_gv);
 /* Is a dump being written right now? */
 int  pmat_dump_in_progress(void);
 

@@ -48,6 +48,7 @@ static pid_t eager_pid;
 static char  eager_tmp[PMAT_PATH_MAX];
 
 static unsigned char *abrt_buf;         /* the SIGABRT path's writer buffer */
+static GV *abrt_max_string_gv;          /* *MAX_STRING, looked up when armed */
 
 /* ---- a bounded string builder (no allocation, no stdio) ---------------- */
 
@@ -425,7 +426,10 @@ static void abrt_handler(int sig)
     {
         dTHX;                           /* NULL in a thread perl never saw */
         if (aTHX) {
-            SV *ms = get_sv("Devel::MAT::Dumper::MAX_STRING", 0);
+            /* No lookup by name here (that walks hashes the abort may have
+             * caught half-changed): the GV found when the handler was
+             * armed, and only a plain integer value is believed. */
+            SV *ms = abrt_max_string_gv ? GvSV(abrt_max_string_gv) : NULL;
             IV max_string = (ms && SvIOK(ms) && !SvGMAGICAL(ms)) ? SvIVX(ms) : 256;
             trigger(aTHX_ "SIGABRT", max_string, abrt_buf);
         }
@@ -441,10 +445,11 @@ static void abrt_handler(int sig)
     errno = saved_errno;
 }
 
-int pmat_arm_abrt(void)
+int pmat_arm_abrt(GV *max_string_gv)
 {
     struct sigaction sa;
 
+    abrt_max_string_gv = max_string_gv;
     if (!abrt_buf) {
         abrt_buf = malloc(PMAT_WRITER_BUFSIZE);
         if (!abrt_buf)

@@ -33,7 +33,7 @@ my %signo;
     @signo{@names} = @nums;
 }
 
-my ( $END_armed, %SIG_armed );
+my $END_armed;
 
 sub import
 {
@@ -132,7 +132,6 @@ sub _arm
             kill $name => $$;
         };
     }
-    $SIG_armed{$what}++;
 }
 
 sub _is_handler

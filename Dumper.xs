@@ -54,9 +54,9 @@ dumpfh(fh)
     fd = PerlIO_fileno(fh);
     if (fd < 0)
         croak("Cannot dump to a handle without a file descriptor");
-    if (pmat_dump_in_progress())
+    err = pmat_dump_handle_fd(aTHX_ fd, max_string);
+    if (err == EBUSY)
         croak("Cannot write heap dump - another dump is being written");
-    err = pmat_dump_fd(aTHX_ fd, max_string);
     if (err)
         croak("Cannot write heap dump - %s", strerror(err));
     RETVAL = 1;

@@ -197,6 +197,9 @@ int  pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size
 /* Write a complete dump to path (temp + rename).  Returns 0, or an errno
  * value with a one-line description (no trailing newline) in msg. */
 int  pmat_dump_file(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
+/* pmat_dump_fd with the same in-progress flag (EBUSY if a dump is running):
+ * for dumpfh(), so a trigger arriving meanwhile does not nest. */
+int  pmat_dump_handle_fd(pTHX_ int fd, IV max_string);
 /* The path template (NNN becomes the serial); copied (allocates). */
 int  pmat_set_template(const char *abs_path);
 const char *pmat_get_template(void);

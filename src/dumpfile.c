@@ -317,6 +317,17 @@ int pmat_dump_file(pTHX_ const char *path, IV max_string, char *msgbuf, size_t m
     return err;
 }
 
+int pmat_dump_handle_fd(pTHX_ int fd, IV max_string)
+{
+    int err;
+    if (in_dump)
+        return EBUSY;
+    in_dump = 1;
+    err = pmat_dump_fd(aTHX_ fd, max_string);
+    in_dump = 0;
+    return err;
+}
+
 int pmat_set_template(const char *abs_path)
 {
     char *copy = strdup(abs_path);

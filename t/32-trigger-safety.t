@@ -6,6 +6,7 @@ use warnings;
 use Test::More;
 use File::Temp qw( tempdir );
 use Time::HiRes ();
+use POSIX ();
 use lib 't/fixtures';
 use TriggerHelp;
 
@@ -156,6 +157,60 @@ E
     is( $st, 0, 'exit 0' );
     is( $out, "alive\n", 'the program carried on' );
     ok( cpmat_ok( "$d/p.pmat" ), 'and the dump was written' );
+};
+
+# A dump that is held up: dumpfh() into a FIFO the test does not read yet
+# blocks in write(2) with the dump half done; signals are sent then.
+sub held_dump
+{
+    my ( $d, $opts, $after ) = @_;
+    POSIX::mkfifo( "$d/fifo", 0600 ) or die "mkfifo: $!";
+    my $pid = spawn( { out => "$d/out", err => "$d/err", prelude => 'ulimit -c 0' },
+        "-MDevel::MAT::Dumper=$opts", '-e', <<'E', $d );
+my $d = shift; $| = 1;
+open my $fh, '>', "$d/fifo" or die "fifo: $!";
+Devel::MAT::Dumper::dumpfh( $fh );
+close $fh;
+print "dumpfh returned\n";
+E
+    open my $r, '<', "$d/fifo" or die "fifo: $!";
+    my $rin = '';
+    vec( $rin, fileno $r, 1 ) = 1;
+    ok( select( my $rout = $rin, undef, undef, 10 ), 'the dump has started writing' );
+    Time::HiRes::sleep( 0.3 );       # and filled the pipe: it is blocked now
+    $after->( $pid );
+    my $bytes = 0;
+    while ( 1 ) {
+        my $got = sysread $r, my $buf, 65536;
+        last unless $got;
+        $bytes += $got;
+    }
+    return ( $pid, $bytes );
+}
+
+subtest 'SIGQUITs during a dump wait for it to finish' => sub {
+    my $d = fresh_dir();
+    my ( $pid, $bytes ) = held_dump( $d, "-dump_at_SIGQUIT,-file,$d/q-NNN.pmat", sub {
+        my ( $pid ) = @_;
+        kill QUIT => $pid for 1 .. 5;
+        Time::HiRes::sleep( 0.5 );
+        is_deeply( [ grep { /pmat/ } dir_entries( $d ) ], [], 'no dump starts while one is being written' );
+    } );
+    is( reap( $pid, 20 ), 0, 'exit 0' );
+    cmp_ok( $bytes, '>', 100_000, 'the held dump was written whole meanwhile' );
+    is( slurp( "$d/out" ), "dumpfh returned\n", 'dumpfh finished (the signals did not cut it short)' );
+    is_deeply( [ grep { /pmat/ } dir_entries( $d ) ], ['q-0.pmat'], 'then the 5 signals made one dump' );
+    ok( cpmat_ok( "$d/q-0.pmat" ), '... which parses' );
+};
+
+subtest 'SIGABRT (immediate) during a dump: skipped, not nested, then re-raised' => sub {
+    my $d = fresh_dir();
+    my ( $pid ) = held_dump( $d, "-dump_at_SIGABRT,-file,$d/a.pmat", sub { kill ABRT => $_[0] } );
+    my $st = reap( $pid, 20 );
+    ok( defined $st && POSIX::WIFSIGNALED( $st ) && POSIX::WTERMSIG( $st ) == POSIX::SIGABRT(), 'ended by SIGABRT' );
+    is( slurp( "$d/err" ), "Devel::MAT::Dumper: not dumping because of SIGABRT: a dump is already being written\n",
+        'one line says why there is no dump' );
+    is_deeply( [ grep { /pmat/ } dir_entries( $d ) ], [], 'no file' );
 };
 
 subtest 'mode 0600 whatever the umask' => sub {

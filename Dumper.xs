@@ -33,7 +33,7 @@ dump(path)
   {
     /* Contract (POD): true on success; on failure nothing is left behind
      * and it dies with "Cannot write heap dump to PATH - WHY". */
-    char msg[1024];
+    char msg[3 * 4096];             /* room for two paths and an error */
     int err = pmat_dump_file(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
     if (err)
         croak("Cannot write heap dump to %s - %s", path, msg);
@@ -72,16 +72,6 @@ _set_file(path)
   CODE:
     if (pmat_set_template(path))
         croak("Devel::MAT::Dumper: out of memory");
-
-SV *
-_file()
-  CODE:
-  {
-    const char *t = pmat_get_template();
-    RETVAL = t ? newSVpv(t, 0) : &PL_sv_undef;
-  }
-  OUTPUT:
-    RETVAL
 
 int
 _trigger(reason)

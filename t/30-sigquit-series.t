@@ -75,6 +75,17 @@ for my $i ( 1 .. $N - 1 ) {
 for my $i ( 0 .. $N - 1 ) {
     cmp_ok( $counts[$i] // 0, '<=', $seen[$i] // 0, "srv-$i is the state at its signal, not later" );
 }
+SKIP: {
+    skip 'Devel::MAT is not installed', 2 unless eval { require Devel::MAT; 1 };
+    my @warnings;
+    my $pm = do {
+        local $SIG{__WARN__} = sub { push @warnings, @_ };
+        Devel::MAT->load( "$dir/srv-" . ( $N - 1 ) . ".pmat" );
+    };
+    is_deeply( \@warnings, [], 'Devel::MAT loads the last snapshot without a warning' );
+    my $av = $pm->find_symbol( '@main::items' );
+    is( $av && $av->n_elems, $counts[-1], '... and sees the same @main::items' );
+}
 is_deeply( [ grep { /tmp-/ } dir_entries( $dir ) ], [], 'no temporary file left behind' );
 is( scalar( grep { /\.pmat$/ } dir_entries( $dir ) ), $N, "exactly $N dump files" );
 

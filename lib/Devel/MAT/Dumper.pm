@@ -355,7 +355,8 @@ write to a new file in the target directory, named
 F<.NAME.tmp-PID-K> (a dot file, so C<*.pmat> globs skip it), created with
 C<O_CREAT|O_EXCL|O_NOFOLLOW> and mode 0600: never an existing file, never
 through a symlink (not even a dangling one), never readable by other users
-whatever the umask.  If that name is taken, the next K is tried.
+whatever the umask.  If that name is taken (by anything, a planted
+symlink included), the next K is tried, up to 32 names.
 
 =item *
 

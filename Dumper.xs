@@ -26,24 +26,23 @@ MODULE = Devel::MAT::Dumper    PACKAGE = Devel::MAT::Dumper
 
 PROTOTYPES: DISABLE
 
-void
+int
 dump(path)
     const char *path
   CODE:
   {
-    IV max_string = current_max_string(aTHX);
-    int err;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        croak("Cannot open %s for writing - %s", path, strerror(errno));
-    err = pmat_dump_fd(aTHX_ fd, max_string);
-    if (close(fd) < 0 && !err)
-        err = errno;
+    /* Contract (POD): true on success; on failure nothing is left behind
+     * and it dies with "Cannot write heap dump to PATH - WHY". */
+    char msg[3 * 4096];             /* room for two paths and an error */
+    int err = pmat_dump_file(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
     if (err)
-        croak("Cannot write heap dump to %s - %s", path, strerror(err));
+        croak("Cannot write heap dump to %s - %s", path, msg);
+    RETVAL = 1;
   }
+  OUTPUT:
+    RETVAL
 
-void
+int
 dumpfh(fh)
     PerlIO *fh
   CODE:
@@ -55,7 +54,59 @@ dumpfh(fh)
     fd = PerlIO_fileno(fh);
     if (fd < 0)
         croak("Cannot dump to a handle without a file descriptor");
-    err = pmat_dump_fd(aTHX_ fd, max_string);
+    err = pmat_dump_handle_fd(aTHX_ fd, max_string);
+    if (err == EBUSY)
+        croak("Cannot write heap dump - another dump is being written");
     if (err)
         croak("Cannot write heap dump - %s", strerror(err));
+    RETVAL = 1;
   }
+  OUTPUT:
+    RETVAL
+
+# ---- the triggers' side (used by import in Dumper.pm) --------------------
+
+void
+_set_file(path)
+    const char *path
+  CODE:
+    if (pmat_set_template(path))
+        croak("Devel::MAT::Dumper: out of memory");
+
+int
+_trigger(reason)
+    const char *reason
+  CODE:
+    /* Never dies: a failure is one line on STDERR and a false return. */
+    RETVAL = pmat_trigger(aTHX_ reason, current_max_string(aTHX));
+  OUTPUT:
+    RETVAL
+
+void
+_eager_open()
+  CODE:
+  {
+    char msg[1024];
+    if (pmat_eager_open(msg, sizeof msg))
+        croak("Devel::MAT::Dumper: -eager_open: %s\n", msg);
+  }
+
+void
+_arm_abrt()
+  CODE:
+  {
+    GV *gv = gv_fetchpvs("Devel::MAT::Dumper::MAX_STRING", GV_ADD, SVt_PV);
+    int err = pmat_arm_abrt((GV *)SvREFCNT_inc_simple_NN((SV *)gv));
+    if (err)
+        croak("Devel::MAT::Dumper: cannot install the SIGABRT handler: %s\n", strerror(err));
+  }
+
+void
+_run_last_at_end(cv)
+    CV *cv
+  CODE:
+    /* END blocks run from the front of PL_endav and each new one is put at
+     * the front; one pushed on the back runs after every other. */
+    if (!PL_endav)
+        PL_endav = newAV();
+    av_push(PL_endav, SvREFCNT_inc_simple_NN((SV *)cv));

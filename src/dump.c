@@ -40,38 +40,66 @@ static void sigpipe_restore(const sigset_t *old, int was_pending)
     pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-int pmat_dump_fd(pTHX_ int fd, IV max_string)
+/* The whole dump into d->w, which the caller has set up (a malloc'd buffer
+ * or a preallocated one); flushes but neither frees nor closes. */
+static int dump_into(pTHX_ pmat_dump *d)
 {
-    pmat_dump d;
     int err, sigpipe_was_pending;
     sigset_t old_mask;
     int masked;
 
-    d.max_string = max_string;
-    d.unknown_svs = 0;
-    if ((err = pmat_writer_init(&d.w, fd)) != 0)
-        return err;
     masked = sigpipe_block(&old_mask, &sigpipe_was_pending);
 
-    write_header(aTHX_ &d);
-    write_roots(aTHX_ &d);
-    write_stack(aTHX_ &d);
-    write_heap(aTHX_ &d);
-    write_contexts(aTHX_ &d);
+    write_header(aTHX_ d);
+    write_roots(aTHX_ d);
+    write_stack(aTHX_ d);
+    write_heap(aTHX_ d);
+    write_contexts(aTHX_ d);
 
-    err = pmat_writer_finish(&d.w);
+    err = pmat_writer_flush(&d->w);
     if (masked)
         sigpipe_restore(&old_mask, sigpipe_was_pending);
 
-    if (d.unknown_svs) {
+    if (d->unknown_svs) {
         /* Straight to fd 2: no PerlIO, no Perl code, safe mid-signal. */
         char msg[128];
         int n = snprintf(msg, sizeof msg,
                          "Devel::MAT::Dumper: left out %" UVuf " SV(s) of unknown type\n",
-                         d.unknown_svs);
+                         d->unknown_svs);
         if (n > 0 && write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1) < 0) {
             /* nothing more we can do about a failing stderr */
         }
     }
     return err;
+}
+
+int pmat_dump_fd(pTHX_ int fd, IV max_string)
+{
+    pmat_dump d;
+    int err;
+
+    d.max_string = max_string;
+    d.unknown_svs = 0;
+    if ((err = pmat_writer_init(&d.w, fd)) != 0)
+        return err;
+    err = dump_into(aTHX_ &d);
+    /* Frees the buffer; err already holds any failure of the flush. */
+    if (pmat_writer_finish(&d.w) && !err)
+        err = d.w.err;
+    return err;
+}
+
+int pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_t cap)
+{
+    pmat_dump d;
+
+    d.max_string = max_string;
+    d.unknown_svs = 0;
+    d.w.fd = fd;
+    d.w.buf = buf;
+    d.w.cap = cap;
+    d.w.len = 0;
+    d.w.err = 0;
+    d.w.written = 0;
+    return dump_into(aTHX_ &d);
 }

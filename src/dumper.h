@@ -184,5 +184,36 @@ void write_contexts(pTHX_ pmat_dump *d);
 
 /* The whole dump to an open fd (dump.c).  Returns 0 or an errno value. */
 int  pmat_dump_fd(pTHX_ int fd, IV max_string);
+/* The same into a caller's buffer of cap bytes (at least
+ * PMAT_WRITER_BUFSIZE), allocating nothing: for dumps from inside an
+ * asynchronous signal handler, where malloc may deadlock. */
+int  pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_t cap);
+
+/* ---- dumpfile.c: dumps to named files, and the triggers ----------------
+ * A file is written under a temporary name in its own directory and renamed
+ * over the final name only once complete.  Nothing here calls Perl code or
+ * allocates, except where noted, so the trigger can run from a signal. */
+
+/* Write a complete dump to path (temp + rename).  Returns 0, or an errno
+ * value with a one-line description (no trailing newline) in msg. */
+int  pmat_dump_file(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
+/* pmat_dump_fd with the same in-progress flag (EBUSY if a dump is running):
+ * for dumpfh(), so a trigger arriving meanwhile does not nest. */
+int  pmat_dump_handle_fd(pTHX_ int fd, IV max_string);
+/* The path template (NNN becomes the serial); copied (allocates). */
+int  pmat_set_template(const char *abs_path);
+const char *pmat_get_template(void);
+/* Create the temporary file of the next dump now and keep it open.
+ * Returns 0 or an errno value with msg filled in. */
+int  pmat_eager_open(char *msg, size_t msglen);
+/* A triggered dump: picks the next file name, says "Dumping to FILE because
+ * of REASON" on fd 2, dumps, and on failure says so once on fd 2.  Never
+ * croaks.  Returns 1 if a file was written, 0 if not. */
+int  pmat_trigger(pTHX_ const char *reason, IV max_string);
+/* Run a dump from an immediate (unsafe) SIGABRT handler, then re-raise.
+ * max_string_gv: *Devel::MAT::Dumper::MAX_STRING (read there, not looked up). */
+int  pmat_arm_abrt(GV *max_string_gv);
+/* Is a dump being written right now? */
+int  pmat_dump_in_progress(void);
 
 #endif

@@ -11,6 +11,148 @@ XSLoader::load( __PACKAGE__, $VERSION );
 # Bytes of each string value written into a dump; negative writes them whole.
 our $MAX_STRING = 256;
 
+use Config ();
+use File::Basename ();
+use File::Spec;
+
+# The default file: the program's name plus .pmat, in the directory the
+# program was in when this module was loaded.  "-e" would make a file name
+# that looks like an option, hence perl-e.pmat.
+sub _default_file
+{
+    my $base = File::Basename::basename( $0 );
+    $base = "perl$base" if $base eq '-e' or $base eq '-E';
+    return File::Spec->rel2abs( "$base.pmat" );
+}
+_set_file( _default_file() );
+
+my %signo;
+{
+    my @names = split ' ', $Config::Config{sig_name};
+    my @nums  = split ' ', $Config::Config{sig_num};
+    @signo{@names} = @nums;
+}
+
+my $END_armed;
+
+sub import
+{
+    my $pkg = shift;
+    my ( @arm, $eager );
+
+    # Read every option first, so a mistake anywhere on the line dies before
+    # anything is installed.
+    while ( @_ ) {
+        my $opt = shift;
+        if ( $opt eq '-file' ) {
+            defined( my $path = shift )
+                or die "Devel::MAT::Dumper: -file needs a path\n";
+            length $path or die "Devel::MAT::Dumper: -file needs a non-empty path\n";
+            _set_file( File::Spec->rel2abs( $path ) );
+        }
+        elsif ( $opt eq '-max_string' ) {
+            my $n = shift;
+            defined $n and $n =~ /\A\s*[-+]?\d+\s*\z/
+                or die "Devel::MAT::Dumper: -max_string needs an integer, not "
+                     . ( defined $n ? "'$n'" : 'nothing' ) . "\n";
+            $MAX_STRING = 0 + $n;
+        }
+        elsif ( $opt eq '-eager_open' ) {
+            $eager = 1;
+        }
+        elsif ( $opt =~ /\A-dump_at_(DIE|WARN|END)\z/ ) {
+            push @arm, $1;
+        }
+        elsif ( $opt =~ /\A-dump_at_SIG(\w+)\z/ ) {
+            my $name = $1;
+            defined $signo{$name} && $name ne 'ZERO'
+                or die "Unrecognised signal name SIG$name in Devel::MAT::Dumper option $opt\n";
+            $name eq 'KILL' || $name eq 'STOP'
+                and die "Devel::MAT::Dumper: SIG$name cannot be caught ($opt)\n";
+            push @arm, "SIG$name";
+        }
+        else {
+            die "Unrecognised $pkg import symbol $opt\n";
+        }
+    }
+
+    _arm( $_ ) for @arm;
+    _eager_open() if $eager;
+}
+
+sub _arm
+{
+    my ( $what ) = @_;
+
+    if ( $what eq 'END' ) {
+        return if $END_armed++;
+        _run_last_at_end( sub { _trigger( 'END' ) } );
+    }
+    elsif ( $what eq 'DIE' ) {
+        my $old = $SIG{__DIE__};
+        $SIG{__DIE__} = sub {
+            # $^S: true inside an eval, undef while compiling -- only a die
+            # that is about to end the program is dumped.
+            _trigger( 'DIE' ) if defined $^S and !$^S;
+            # Returning lets the die carry on with its message; an earlier
+            # handler still gets its say first.
+            _chain( $old, @_ );
+        };
+    }
+    elsif ( $what eq 'WARN' ) {
+        my $old = $SIG{__WARN__};
+        $SIG{__WARN__} = sub {
+            _trigger( 'WARN' );
+            if ( _is_handler( $old ) ) {
+                _chain( $old, @_ );
+            }
+            else {
+                # Inside a __WARN__ handler warn() prints instead of calling
+                # the handler again.
+                warn @_;
+            }
+        };
+    }
+    elsif ( $what eq 'SIGQUIT' ) {
+        # Stays installed: every QUIT is a snapshot, then the program goes on.
+        $SIG{QUIT} = sub { _trigger( 'SIGQUIT' ) };
+    }
+    elsif ( $what eq 'SIGABRT' ) {
+        # An immediate handler (in C, not deferred to the next op), so the
+        # dump shows the state inside whatever C or XS code aborted.
+        _arm_abrt();
+    }
+    else {
+        ( my $name = $what ) =~ s/\ASIG//;
+        $SIG{$name} = sub {
+            _trigger( $what );
+            # Then as if we had never been here: the default disposition, and
+            # the signal again (delivered as soon as this handler returns).
+            $SIG{$name} = 'DEFAULT';
+            kill $name => $$;
+        };
+    }
+}
+
+sub _is_handler
+{
+    my ( $h ) = @_;
+    return ref $h eq 'CODE'
+        || ( defined $h && !ref $h && length $h && $h ne 'DEFAULT' && $h ne 'IGNORE' );
+}
+
+sub _chain
+{
+    my ( $h, @args ) = @_;
+    return unless _is_handler( $h );
+    if ( !ref $h ) {
+        # A handler named by a string, as %SIG allows.
+        no strict 'refs';
+        $h = $h =~ /::/ ? \&{$h} : \&{"main::$h"};
+    }
+    $h->( @args );
+}
+
 1;
 
 __END__
@@ -20,6 +162,16 @@ __END__
 Devel::MAT::Dumper - write a heap dump of the running perl in the PMAT format
 
 =head1 SYNOPSIS
+
+On a live server: a snapshot on every C<kill -QUIT>, numbered files.
+
+ use Devel::MAT::Dumper qw( -dump_at_SIGQUIT -file /tmp/feed-NNN.pmat );
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,/tmp/feed-NNN.pmat feed.pl &
+ $ PID=$!
+ $ while sleep 600; do kill -QUIT $PID; done
+
+From your own code:
 
  use Devel::MAT::Dumper;
 
@@ -34,23 +186,226 @@ Walks every SV arena of the running interpreter and writes one record per
 live SV, plus the roots, the value stack and the context stack, as a PMAT
 file (format version 0.4) that L<Devel::MAT> and the C<cpmat> tool read.
 
+Dumps are taken either by calling L</dump> or L</dumpfh>, or by the
+triggers set up with L</IMPORT OPTIONS>: a signal, a fatal C<die>, a
+warning, or the end of the program.
+
+=head1 SNAPSHOTS OF A RUNNING PROGRAM WITH SIGQUIT
+
+Load the module with C<-dump_at_SIGQUIT> and a C<-file> containing C<NNN>:
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,/var/tmp/feed-NNN.pmat feed.pl &
+ $ PID=$!
+
+Each C<kill -QUIT $PID> then writes the next file of the series, and the
+program carries on exactly where it was: F<feed-0.pmat>, F<feed-1.pmat>, ...
+A shell loop collects a series overnight:
+
+ $ while sleep 600; do kill -QUIT $PID; done
+
+and comparing consecutive files (C<cpmat FILE info>, or L<Devel::MAT>'s
+C<pmat> tools) shows what grew.  Each file appears under its name only once
+it is complete (see L</WRITING FILES SAFELY>), so the loop, or anything
+watching the directory, can pick it up as soon as it exists.  On STDERR the
+program says
+
+ Dumping to /var/tmp/feed-0.pmat because of SIGQUIT
+
+The handler is a normal (deferred) Perl signal handler: the dump happens
+between two perl ops, never in the middle of one, and while it is being
+written no other Perl signal handler runs.  Signals that arrive meanwhile
+wait until it is done; several SIGQUITs arriving during one dump make one
+more dump, not one each (perl counts a pending signal once).  So a burst of
+signals never crashes the program or nests dumps; it may produce fewer files
+than signals.
+
+Mind that C<Ctrl-\> on a terminal sends SIGQUIT to the whole foreground
+process group, children included.  Forked children inherit the handler and
+the serial number: give each process its own C<-file> if more than one of
+them may be sent the signal.
+
+=head1 IMPORT OPTIONS
+
+Given on the C<use> line or with C<-M>; several may be combined.  An unknown
+option dies at compile time:
+
+ Unrecognised Devel::MAT::Dumper import symbol -xyz
+
+Every triggered dump prints C<Dumping to FILE because of REASON> on STDERR
+(REASON is C<SIGQUIT>, C<SIGUSR1>, ..., C<DIE>, C<WARN> or C<END>).  A
+triggered dump never dies: if it cannot be written it says why in one line
+on STDERR, removes its temporary file, and the program carries on; the next
+trigger tries again.
+
+ Devel::MAT::Dumper: no dump because of SIGQUIT: cannot create a temporary file for /var/tmp/feed-3.pmat: No space left on device
+
+The messages are written straight to file descriptor 2, bypassing PerlIO
+and C<$SIG{__WARN__}>.
+
+=head2 -dump_at_SIGQUIT
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT ...
+
+Every SIGQUIT writes a dump, then the program continues.  The handler stays
+installed (in C<$SIG{QUIT}>: assigning to C<$SIG{QUIT}> later replaces it).
+
+=head2 -dump_at_SIGI<NAME>
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGUSR1 ...
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGINT ...
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGABRT ...
+
+On the named signal: dump, restore the signal's default disposition and
+raise it again, so the program then ends as it would have without us (its
+exit status shows the signal).  For a signal whose default is to be ignored
+(SIGCHLD, SIGWINCH) the program goes on, without the handler.
+
+SIGABRT gets an immediate (unsafe) handler, installed with sigaction(2)
+rather than through C<%SIG>: it dumps at once, inside whatever C or XS code
+was running when the signal came (C<abort()> from a library, or a
+C<kill -ABRT> while perl is stuck in C), and the dump shows the state there.
+That handler allocates no memory (its buffer is allocated when it is armed)
+and runs no Perl code; but a heap caught half-way through a change may hold
+pointers the walk cannot make sense of, and the dump can then crash the
+process instead (which SIGABRT was about to end anyway).
+
+An unknown signal name dies at import:
+
+ Unrecognised signal name SIGFOO in Devel::MAT::Dumper option -dump_at_SIGFOO
+
+as does a signal that cannot be caught (SIGKILL, SIGSTOP).
+
+=head2 -dump_at_DIE
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_DIE ...
+
+Dumps when a C<die> is about to end the program; a C<die> inside an
+C<eval> (which C<$^S> tells) does not dump, nor does one while code is
+being compiled (syntax errors, C<die> in a C<BEGIN> block or a C<use>d
+module's import: C<$^S> is undefined then, and such a C<die> may yet be
+caught by an C<eval> around the C<require>).  The C<die> then goes on as before, with its message.
+It is a C<$SIG{__DIE__}> handler: one installed before the import is still
+called, after the dump; one assigned later replaces ours.
+
+=head2 -dump_at_WARN
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_WARN,-file,warn-NNN.pmat ...
+
+Dumps on every warning, then the warning is printed as usual (or handed to
+the C<$SIG{__WARN__}> handler that was there before the import).  Combine it
+with C<NNN> so each warning gets its own file.
+
+=head2 -dump_at_END
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_END -e '...'
+ Dumping to /home/me/perl-e.pmat because of END
+
+Dumps just before the interpreter exits.  Our END block runs after every
+other END block, including those compiled before this module was loaded
+and those of modules loaded later, so the dump shows what your clean-up
+code left behind; global destruction comes after it.  The program's exit
+status is unchanged.  There is no dump when the program ends by a signal or
+C<POSIX::_exit>.
+
+=head2 -file PATH
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,/var/tmp/feed-NNN.pmat ...
+
+Where triggered dumps go.  Each C<NNN> in PATH is replaced by a serial
+number, counting dumps from 0 (F<feed-0.pmat>, F<feed-1.pmat>, ...); a dump
+that fails uses up its number too, so a gap in the series marks a failure.
+Without C<NNN> each dump replaces the previous file.
+
+A relative PATH is made absolute at import time: a later C<chdir> does not
+move the files.  The default is the basename of C<$0> plus F<.pmat> in the
+directory the program was started from (F<myscript.pl.pmat>), and
+F<perl-e.pmat> when C<$0> is C<-e> or C<-E> (a name starting with C<->
+would look like an option to other commands).
+
+=head2 -max_string N
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-max_string,4096 ...
+
+Sets L</$MAX_STRING>: the bytes of each string written.  A negative N writes
+every string whole.
+
+=head2 -eager_open
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-eager_open,-file,/var/dump/app-NNN.pmat ...
+
+Creates the first dump's file at import time (under its temporary name, see
+below) and keeps it open; dies at import if it cannot.  Useful when the
+program later gives up the right to create files there (dropping
+privileges, a C<chroot>) or may run out of file descriptors.  The first
+triggered dump writes into that file and renames it to its final name; if by
+then the program may no longer rename files in the directory, the complete
+dump stays under its temporary name and the message says where.  Later dumps
+create their own files as usual.
+
+=head1 WRITING FILES SAFELY
+
+A dump holds every string in the process, passwords and tokens included,
+and takes a moment to write.  So L</dump> and every triggered dump:
+
+=over 4
+
+=item *
+
+write to a new file in the target directory, named
+F<.NAME.tmp-PID-K> (a dot file, so C<*.pmat> globs skip it), created with
+C<O_CREAT|O_EXCL|O_NOFOLLOW> and mode 0600: never an existing file, never
+through a symlink (not even a dangling one), never readable by other users
+whatever the umask.  If that name is taken (by anything, a planted
+symlink included), the next K is tried, up to 32 names.
+
+=item *
+
+rename it to the final name only once every byte is written.  A reader
+never sees a half-written file under the final name.  If the final name is
+a symlink, the link itself is replaced: its target is never written.
+
+=item *
+
+remove the temporary file when anything fails (no space, no permission, the
+directory gone, the final name a directory), and report the failure: a
+triggered dump with one line on STDERR (the program carries on), L</dump>
+by dying.
+
+=back
+
+Files are not fsync'd: the rename protects against the process dying or
+being killed mid-dump, not against the machine crashing.
+
+While a dump is being written another one is never started: a trigger that
+comes meanwhile waits (Perl signals) or, from the immediate SIGABRT handler,
+is skipped with a message.
+
 =head1 FUNCTIONS
 
 =head2 dump
 
- Devel::MAT::Dumper::dump( $path );
+ Devel::MAT::Dumper::dump( $path ) or ...;   # returns 1
 
-Writes a heap dump to C<$path>, created with mode 0600 (a dump holds every
-string in the process). Dies with a message naming the path and the error if
-the file cannot be opened or written.
+Writes a heap dump to C<$path> as described in L</WRITING FILES SAFELY>
+and returns 1.  On failure nothing is left behind and it dies with
+
+ Cannot write heap dump to PATH - WHAT at FILE line N.
+
+where WHAT says which step failed and why, e.g. C<cannot create a temporary
+file: Permission denied>, or C<writing /x/.y.pmat.tmp-123-0 failed: No space
+left on device (removed)>.  Wrap it in C<eval> where a failure must not end
+the program.  The C<-dump_at_*> triggers do not use this function and never
+die.
 
 =head2 dumpfh
 
- Devel::MAT::Dumper::dumpfh( $fh );
+ Devel::MAT::Dumper::dumpfh( $fh );   # returns 1
 
 Writes a heap dump to an already open handle: a file, a pipe or a socket (it
 need not be seekable). Anything Perl had buffered on the handle is flushed
-first.
+first.  Returns 1, or dies with C<Cannot write heap dump - REASON> (for
+example C<No space left on device> on F</dev/full>); what was written until
+then stays written, as the handle is the caller's.
 
 =head1 WHAT A DUMP HOLDS
 
@@ -135,6 +490,12 @@ instead of killing the process with SIGPIPE.
 
 The number of bytes of each string value written into the dump (default
 256). The full length is still recorded. A negative value writes every string
-whole.
+whole.  Read at the start of each dump; C<-max_string> sets it.
+
+=head1 LIMITATIONS
+
+The triggers' state (file name, serial number, whether a dump is running)
+belongs to the process, not to a Perl interpreter: with several ithreads,
+use the triggers from one of them.
 
 =cut

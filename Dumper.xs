@@ -26,7 +26,7 @@ MODULE = Devel::MAT::Dumper    PACKAGE = Devel::MAT::Dumper
 
 PROTOTYPES: DISABLE
 
-int
+void
 dump(path)
     const char *path
   CODE:
@@ -37,12 +37,12 @@ dump(path)
     int err = pmat_dump_file(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
     if (err)
         croak("Cannot write heap dump to %s - %s", path, msg);
-    RETVAL = 1;
+    /* &PL_sv_yes, not an int: returning through the caller's TARG would
+     * change a pad slot, i.e. the heap we just described. */
+    XSRETURN_YES;
   }
-  OUTPUT:
-    RETVAL
 
-int
+void
 dumpfh(fh)
     PerlIO *fh
   CODE:
@@ -59,10 +59,8 @@ dumpfh(fh)
         croak("Cannot write heap dump - another dump is being written");
     if (err)
         croak("Cannot write heap dump - %s", strerror(err));
-    RETVAL = 1;
+    XSRETURN_YES;
   }
-  OUTPUT:
-    RETVAL
 
 # ---- the triggers' side (used by import in Dumper.pm) --------------------
 

@@ -14,7 +14,7 @@
  * bits (SAVE_MASK); below it sit the type's arguments, a0 lowest.  How many
  * arguments each type has is what perl's leave_scope() uses: a fixed count
  * per type range, plus, for SAVEt_ALLOC, the number of raw slots stored in
- * the UV above SAVE_TIGHT_SHIFT.  An unknown type, or a group that would
+ * the UV above SAVE_TIGHT_SHIFT (and likewise SAVEt_REGCONTEXT).  An unknown type, or a group that would
  * reach below slot 0, ends the walk: past that point we cannot tell where
  * the groups are, and reading on could read garbage as pointers.
  */
@@ -130,7 +130,11 @@ void write_saved(pTHX_ pmat_dump *d)
         }
 
         ix -= 1 + argc;
-        if (type == SAVEt_ALLOC) {       /* raw slots below the UV */
+        /* SAVEt_ALLOC and the regex engine's SAVEt_REGCONTEXT (its
+         * backtracking state, pushed while a match runs) both keep their
+         * count of raw slots above SAVE_TIGHT_SHIFT, as leave_scope()
+         * reads it. */
+        if (type == SAVEt_ALLOC || type == SAVEt_REGCONTEXT) {
             UV raw = uv >> SAVE_TIGHT_SHIFT;
             if (raw > (UV)ix)
                 return;

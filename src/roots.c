@@ -14,11 +14,6 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
-#ifndef PERL_VERSION_GE
-#  define PERL_VERSION_GE(r, v, s) \
-    (PERL_REVISION > (r) || (PERL_REVISION == (r) && (PERL_VERSION > (v) || \
-     (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
-#endif
 
 struct pmat_root {
     const char *name;

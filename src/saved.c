@@ -21,11 +21,6 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
-#ifndef PERL_VERSION_GE
-#  define PERL_VERSION_GE(r, v, s) \
-    (PERL_REVISION > (r) || (PERL_REVISION == (r) && (PERL_VERSION > (v) || \
-     (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
-#endif
 
 /* Number of argument slots of a save-stack type, or -1 if unknown. */
 static int save_argcount(U8 type)

@@ -33,11 +33,6 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
-#ifndef PERL_VERSION_GE
-#  define PERL_VERSION_GE(r, v, s) \
-    (PERL_REVISION > (r) || (PERL_REVISION == (r) && (PERL_VERSION > (v) || \
-     (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
-#endif
 
 /* PADNAME structs, op_sibparent and the XPVCV layout used here are 5.22+. */
 #if !PERL_VERSION_GE(5, 22, 0)

@@ -43,6 +43,22 @@ dump(path)
   }
 
 void
+dump_fork(path)
+    const char *path
+  CODE:
+  {
+    /* Returns once the detached child that writes the file exists; the file
+     * appears under path when complete.  Falls back to dump() (with a
+     * warning line) when fork fails; dies as dump() does on what fails in
+     * this process. */
+    char msg[3 * 4096];
+    int err = pmat_dump_file_fork(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
+    if (err)
+        croak("Cannot write heap dump to %s - %s", path, msg);
+    XSRETURN_YES;
+  }
+
+void
 dumpfh(fh)
     PerlIO *fh
   CODE:
@@ -79,6 +95,12 @@ _trigger(reason)
     RETVAL = pmat_trigger(aTHX_ reason, current_max_string(aTHX));
   OUTPUT:
     RETVAL
+
+void
+_set_fork(on)
+    int on
+  CODE:
+    pmat_set_fork(on);
 
 void
 _eager_open()

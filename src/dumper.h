@@ -197,6 +197,15 @@ int  pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size
 /* Write a complete dump to path (temp + rename).  Returns 0, or an errno
  * value with a one-line description (no trailing newline) in msg. */
 int  pmat_dump_file(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
+/* The same, written by a detached grandchild (double fork) from a
+ * copy-on-write snapshot: returns as soon as the child exists.  The child
+ * renames the file into place when complete and reports a failure on fd 2
+ * ("Devel::MAT::Dumper: no dump because of dump_fork: ...").  If fork fails
+ * it says so in one line on fd 2 and dumps in-process instead. */
+int  pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
+/* -fork: every trigger from now on dumps from a detached child, which says
+ * "Dumping to FILE because of REASON" when the file is complete. */
+void pmat_set_fork(int on);
 /* pmat_dump_fd with the same in-progress flag (EBUSY if a dump is running):
  * for dumpfh(), so a trigger arriving meanwhile does not nest. */
 int  pmat_dump_handle_fd(pTHX_ int fd, IV max_string);

@@ -23,6 +23,9 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef O_NOFOLLOW
@@ -46,6 +49,8 @@ static volatile sig_atomic_t in_dump;   /* a dump is being written */
 static int   eager_fd = -1;             /* -eager_open: the first dump's file */
 static pid_t eager_pid;
 static char  eager_tmp[PMAT_PATH_MAX];
+
+static int   fork_mode;                 /* -fork: triggers dump from a child */
 
 static unsigned char *abrt_buf;         /* the SIGABRT path's writer buffer */
 static GV *abrt_max_string_gv;          /* *MAX_STRING, looked up when armed */
@@ -259,31 +264,201 @@ static int write_and_rename(pTHX_ int fd, const char *tmp, const char *final,
     return 0;
 }
 
-static int dump_to(pTHX_ const char *final, IV max_string, unsigned char *buf,
-                   sbuf *msg)
-{
-    char tmp[PMAT_PATH_MAX];
-    int fd, keep = 0;
+/* ---- fork mode --------------------------------------------------------- */
 
+/* In the dumping child: close every descriptor but fd 2 (our messages) and
+ * keep (the dump), so sockets and pipes the program holds are not kept open
+ * by us for the length of the dump. */
+static void close_all_but(int keep)
+{
+    int lo = keep < 2 ? keep : 2, hi = keep < 2 ? 2 : keep;
+    int i;
+#ifdef SYS_close_range
+    for (i = 0; i < lo; i++)
+        close(i);
+    if (hi > lo + 1)
+        syscall(SYS_close_range, (unsigned)(lo + 1), (unsigned)(hi - 1), 0u);
+    if (syscall(SYS_close_range, (unsigned)(hi + 1), ~0u, 0u) == 0)
+        return;
+#endif
+    {
+        long max = sysconf(_SC_OPEN_MAX);
+        if (max < 0 || max > 65536)
+            max = 65536;
+        for (i = 0; i < max; i++)
+            if (i != 2 && i != keep)
+                close(i);
+    }
+}
+
+/* The test hook: PMAT_TEST_FAIL_FORK=1 makes the first fork fail, =2 the
+ * second (in the intermediate child), as under a process-count limit.
+ * Read once (getenv is not for signal handlers) when -fork is armed or
+ * dump_fork is first called. */
+static int fail_fork_hook = -1;
+
+static int read_fail_fork_hook(void)
+{
+    if (fail_fork_hook < 0) {
+        const char *e = getenv("PMAT_TEST_FAIL_FORK");
+        fail_fork_hook = (e && (e[0] == '1' || e[0] == '2')) ? e[0] - '0' : 0;
+    }
+    return fail_fork_hook;
+}
+
+static pid_t fork_for_dump(int which)
+{
+    if (fail_fork_hook == which) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return fork();
+}
+
+/* The grandchild: a copy-on-write snapshot of the process.  Runs no Perl
+ * code, no atexit handlers, no destructors: dumps into fd, renames, says so
+ * on fd 2 and leaves with _exit. */
+static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
+                       IV max_string, unsigned char *buf, int keep,
+                       const char *reason)
+{
+    char text[PMAT_MSG_MAX], detail[PMAT_MSG_MAX];
+    sbuf out, msg;
+    int err;
+
+    close_all_but(fd);
+    sb_init(&msg, detail, sizeof detail);
+    err = write_and_rename(aTHX_ fd, tmp, final, max_string, buf, keep, &msg);
+    sb_init(&out, text, sizeof text);
+    if (!err) {
+        if (reason) {
+            sb_str(&out, "Dumping to ");
+            sb_str(&out, final);
+            sb_str(&out, " because of ");
+            sb_str(&out, reason);
+            sb_str(&out, "\n");
+        }
+    }
+    else {
+        sb_str(&out, "Devel::MAT::Dumper: no dump because of ");
+        sb_str(&out, reason ? reason : "dump_fork");
+        sb_str(&out, ": ");
+        sb_str(&out, detail);
+        sb_str(&out, "\n");
+    }
+    say(&out);
+    _exit(err ? 1 : 0);
+}
+
+/* Hand the dump into fd to a detached grandchild (double fork).  Returns 1
+ * once the grandchild exists (fd is then closed here), or 0 with errno set
+ * when either fork failed: nothing was written and fd is still open for an
+ * in-process dump.  SIGCHLD is blocked meanwhile, and the one our
+ * intermediate child raised is consumed, so the program's own handler does
+ * not see it (and if another child of the program is waiting to be reaped
+ * by then, SIGCHLD is raised again for it). */
+static int fork_dump(pTHX_ int fd, const char *tmp, const char *final,
+                     IV max_string, unsigned char *buf, int keep,
+                     const char *reason)
+{
+    sigset_t chld, old, pending;
+    int was_pending, masked, status = 0, ok = 1, saved;
+    pid_t pid;
+
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigpending(&pending);
+    was_pending = sigismember(&pending, SIGCHLD) == 1;
+    masked = pthread_sigmask(SIG_BLOCK, &chld, &old) == 0;
+
+    pid = fork_for_dump(1);
+    if (pid == 0) {
+        /* The intermediate child: start the dumper and go. */
+        pid_t g = fork_for_dump(2);
+        if (g == 0)
+            dump_child(aTHX_ fd, tmp, final, max_string, buf, keep, reason);
+        _exit(g < 0 ? 1 : 0);
+    }
+    if (pid < 0) {
+        saved = errno;
+        ok = 0;
+    }
+    else {
+        pid_t got;
+        while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+            ;
+        /* ECHILD: SIGCHLD is ignored and the kernel reaped it; assume the
+         * grandchild started (its own message will tell). */
+        if (got == pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            saved = EAGAIN;
+            ok = 0;
+        }
+    }
+
+    if (masked) {
+        if (!was_pending && !sigismember(&old, SIGCHLD)) {
+            struct timespec zero = { 0, 0 };
+            siginfo_t si;
+            sigpending(&pending);
+            if (pid > 0 && sigismember(&pending, SIGCHLD) == 1) {
+                while (sigtimedwait(&chld, NULL, &zero) < 0 && errno == EINTR)
+                    ;
+                /* Another child of the program finished meanwhile: its
+                 * SIGCHLD was merged with ours, so raise it again. */
+                memset(&si, 0, sizeof si);
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0
+                    && si.si_pid != 0)
+                    raise(SIGCHLD);
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (!ok) {
+        errno = saved;
+        return 0;
+    }
+    close(fd);
+    return 1;
+}
+
+/* Say that fork mode falls back: one line on fd 2. */
+static void say_fork_failed(const char *what, int err)
+{
+    char text[PMAT_MSG_MAX];
+    sbuf out;
+    sb_init(&out, text, sizeof text);
+    sb_str(&out, "Devel::MAT::Dumper: cannot fork for ");
+    sb_str(&out, what);
+    sb_str(&out, " (");
+    sb_str(&out, errtext(err));
+    sb_str(&out, "): dumping in-process\n");
+    say(&out);
+}
+
+/* Open the file of a dump to final: the eager one if it is ours, else a new
+ * temporary.  Returns the fd or -1 with msg filled in (and errno set). */
+static int open_for(const char *final, char *tmp, size_t cap, int *keep, sbuf *msg)
+{
+    int fd;
+    *keep = 0;
     if (eager_fd >= 0 && eager_pid == getpid()) {
         /* The file opened at import: used once, by the first dump. */
         fd = eager_fd;
         eager_fd = -1;
-        memcpy(tmp, eager_tmp, sizeof tmp);
-        keep = 1;
+        memcpy(tmp, eager_tmp, cap < sizeof eager_tmp ? cap : sizeof eager_tmp);
+        *keep = 1;
+        return fd;
     }
-    else {
-        fd = create_temp(final, tmp, sizeof tmp);
-        if (fd < 0) {
-            int err = errno;
-            sb_str(msg, "cannot create a temporary file for ");
-            sb_str(msg, final);
-            sb_str(msg, ": ");
-            sb_str(msg, errtext(err));
-            return err;
-        }
+    fd = create_temp(final, tmp, cap);
+    if (fd < 0) {
+        int err = errno;
+        sb_str(msg, "cannot create a temporary file for ");
+        sb_str(msg, final);
+        sb_str(msg, ": ");
+        sb_str(msg, errtext(err));
+        errno = err;
     }
-    return write_and_rename(aTHX_ fd, tmp, final, max_string, buf, keep, msg);
+    return fd;
 }
 
 /* ---- the interface (dumper.h) ------------------------------------------ */
@@ -315,6 +490,41 @@ int pmat_dump_file(pTHX_ const char *path, IV max_string, char *msgbuf, size_t m
         err = write_and_rename(aTHX_ fd, tmp, path, max_string, NULL, 0, &msg);
     in_dump = 0;
     return err;
+}
+
+int pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msgbuf, size_t msglen)
+{
+    char tmp[PMAT_PATH_MAX];
+    sbuf msg;
+    int fd, err;
+
+    sb_init(&msg, msgbuf, msglen);
+    if (in_dump) {
+        sb_str(&msg, "another dump is being written");
+        return EBUSY;
+    }
+    in_dump = 1;
+    read_fail_fork_hook();
+    fd = create_temp(path, tmp, sizeof tmp);
+    if (fd < 0) {
+        err = errno;
+        sb_str(&msg, "cannot create a temporary file: ");
+        sb_str(&msg, errtext(err));
+    }
+    else if (fork_dump(aTHX_ fd, tmp, path, max_string, NULL, 0, NULL))
+        err = 0;
+    else {
+        say_fork_failed("dump_fork", errno);
+        err = write_and_rename(aTHX_ fd, tmp, path, max_string, NULL, 0, &msg);
+    }
+    in_dump = 0;
+    return err;
+}
+
+void pmat_set_fork(int on)
+{
+    read_fail_fork_hook();
+    fork_mode = on;
 }
 
 int pmat_dump_handle_fd(pTHX_ int fd, IV max_string)
@@ -374,11 +584,11 @@ int pmat_eager_open(char *msgbuf, size_t msglen)
 
 static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
 {
-    char final[PMAT_PATH_MAX];
+    char final[PMAT_PATH_MAX], tmp[PMAT_PATH_MAX];
     char text[PMAT_MSG_MAX], detail[PMAT_MSG_MAX];
     sbuf out, msg;
     pipe_guard pg;
-    int err;
+    int err, fd = -1, keep = 0;
 
     sb_init(&out, text, sizeof text);
     pipe_guard_on(&pg);
@@ -394,19 +604,49 @@ static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
     }
     in_dump = 1;
 
-    err = final_name(final, sizeof final, template_path, next_serial++);
-    sb_str(&out, "Dumping to ");
-    sb_str(&out, final);
-    sb_str(&out, " because of ");
-    sb_str(&out, reason);
-    sb_str(&out, "\n");
-    say(&out);
-
+    /* The serial is taken here, in the parent, before any fork: successive
+     * fork-mode dumps get distinct names. */
     sb_init(&msg, detail, sizeof detail);
+    err = final_name(final, sizeof final, template_path, next_serial++);
     if (err)
         sb_str(&msg, "file name too long");
-    else
-        err = dump_to(aTHX_ final, max_string, buf, &msg);
+    else {
+        fd = open_for(final, tmp, sizeof tmp, &keep, &msg);
+        if (fd < 0)
+            err = errno ? errno : EIO;
+    }
+
+    if (!err && fork_mode) {
+        /* The child says "Dumping to ..." once the file is complete. */
+        if (fork_dump(aTHX_ fd, tmp, final, max_string, buf, keep, reason)) {
+            in_dump = 0;
+            pipe_guard_off(&pg);
+            return 1;
+        }
+        say_fork_failed(reason, errno);
+    }
+
+    if (!err) {
+        sb_str(&out, "Dumping to ");
+        sb_str(&out, final);
+        sb_str(&out, " because of ");
+        sb_str(&out, reason);
+        sb_str(&out, "\n");
+        say(&out);
+        err = write_and_rename(aTHX_ fd, tmp, final, max_string, buf, keep, &msg);
+    }
+    else if (fork_mode) {
+        /* No "Dumping to" line comes in fork mode when the file cannot even
+         * be opened; the failure line below says which file. */
+    }
+    else {
+        sb_str(&out, "Dumping to ");
+        sb_str(&out, final);
+        sb_str(&out, " because of ");
+        sb_str(&out, reason);
+        sb_str(&out, "\n");
+        say(&out);
+    }
 
     if (err) {
         sb_init(&out, text, sizeof text);

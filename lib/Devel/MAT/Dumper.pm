@@ -38,7 +38,7 @@ my $END_armed;
 sub import
 {
     my $pkg = shift;
-    my ( @arm, $eager );
+    my ( @arm, $eager, $fork );
 
     # Read every option first, so a mistake anywhere on the line dies before
     # anything is installed.
@@ -60,6 +60,9 @@ sub import
         elsif ( $opt eq '-eager_open' ) {
             $eager = 1;
         }
+        elsif ( $opt eq '-fork' ) {
+            $fork = 1;
+        }
         elsif ( $opt =~ /\A-dump_at_(DIE|WARN|END)\z/ ) {
             push @arm, $1;
         }
@@ -76,6 +79,7 @@ sub import
         }
     }
 
+    _set_fork( 1 ) if $fork;
     _arm( $_ ) for @arm;
     _eager_open() if $eager;
 }

@@ -346,6 +346,74 @@ then the program may no longer rename files in the directory, the complete
 dump stays under its temporary name and the message says where.  Later dumps
 create their own files as usual.
 
+=head2 -fork
+
+ $ perl -MDevel::MAT::Dumper=-fork,-dump_at_SIGQUIT,-file,/var/tmp/feed-NNN.pmat feed.pl &
+
+Combines with every trigger: the dump is written by a detached child
+process from a copy-on-write snapshot of the program, so the program pauses
+only for the C<fork> (tens of milliseconds for a heap of millions of SVs,
+against a fraction of a second or more to write the whole dump), then
+carries on while the child writes.  See L</FORK MODE>.
+
+=head1 FORK MODE
+
+With C<-fork>, and with L</dump_fork>, the file is written by a child:
+
+=over 4
+
+=item *
+
+The serial number (C<NNN>) and the temporary file are taken in the program
+before it forks, so successive dumps get distinct names, and a dump that
+cannot even be started says so at once.
+
+=item *
+
+Double fork: the program forks an intermediate child, which forks the
+dumping child and exits at once; the program waits for that intermediate
+child only (by its pid), so no zombie is ever left and the dumping child,
+now an orphan, is never seen by the program's C<waitpid(-1, ...)> or
+C<wait>.  SIGCHLD is blocked around the fork and the wait, and the one the
+intermediate child raised is consumed: the program's C<$SIG{CHLD}> handler
+is not called for it.  (If another child of the program ended in that
+moment, its SIGCHLD is raised again.)
+
+=item *
+
+The dumping child runs no Perl code: no END blocks, no destructors, no
+atexit handlers, no PerlIO flush.  It closes every file descriptor but
+STDERR and its dump (so sockets and pipes the program holds are not kept
+open by the child), writes the dump, renames it into place and leaves with
+C<_exit>.  Completion is visible as the file appearing under its name.
+
+=item *
+
+For a trigger, the child prints C<Dumping to FILE because of REASON> on
+STDERR once the file is complete, or the usual C<no dump because of ...>
+line if it could not write it.  For a trigger that re-raises its signal
+(C<-dump_at_SIGUSR1>, ...) the program may well have ended before the file
+is complete: the child carries on and finishes it.
+
+=item *
+
+If fork fails (the process-count limit, no memory for the page tables), one
+line says so and the dump is written in-process as without C<-fork>:
+
+ Devel::MAT::Dumper: cannot fork for SIGQUIT (Resource temporarily unavailable): dumping in-process
+
+=back
+
+The snapshot costs memory only as the program changes pages while the
+child writes (each page it writes to is copied once).  A burst of signals
+starts one child per dump the program takes, each writing its own file.
+Only the thread that forks is carried into the child: with ithreads, the
+dump is of the interpreter that took it.
+
+For tests, the environment variable C<PMAT_TEST_FAIL_FORK> (read once, when
+C<-fork> is given or at the first C<dump_fork>) makes the first (C<1>) or
+the second (C<2>) fork fail as if the limit had been reached.
+
 =head1 WRITING FILES SAFELY
 
 A dump holds every string in the process, passwords and tokens included,
@@ -400,6 +468,21 @@ file: Permission denied>, or C<writing /x/.y.pmat.tmp-123-0 failed: No space
 left on device (removed)>.  Wrap it in C<eval> where a failure must not end
 the program.  The C<-dump_at_*> triggers do not use this function and never
 die.
+
+=head2 dump_fork
+
+ Devel::MAT::Dumper::dump_fork( $path );   # returns 1
+
+Like L</dump>, but the file is written by a detached child (see
+L</FORK MODE>): returns as soon as that child exists, and the complete file
+appears under C<$path> when the child is done.  It prints nothing when all
+goes well; a failure in the child is one line on STDERR:
+
+ Devel::MAT::Dumper: no dump because of dump_fork: cannot rename ...
+
+If fork fails it says so in one line and dumps in-process before returning,
+as L</dump> does.  It dies, as L</dump> does, when the temporary file cannot
+be created (or, after a failed fork, written).
 
 =head2 dumpfh
 

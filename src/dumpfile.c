@@ -582,7 +582,19 @@ int pmat_eager_open(char *msgbuf, size_t msglen)
     return 0;
 }
 
+static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf);
+
+/* A trigger leaves errno as it found it: a die's exit status is $!, and the
+ * program may be looking at $! around a signal. */
 static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
+{
+    int saved_errno = errno;
+    int r = trigger_(aTHX_ reason, max_string, buf);
+    errno = saved_errno;
+    return r;
+}
+
+static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf)
 {
     char final[PMAT_PATH_MAX], tmp[PMAT_PATH_MAX];
     char text[PMAT_MSG_MAX], detail[PMAT_MSG_MAX];

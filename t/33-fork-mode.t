@@ -117,6 +117,31 @@ E
     ok( cpmat_ok( "$d/u.pmat" ), 'it is complete' );
 };
 
+subtest '-fork combines with every trigger' => sub {
+    my %prog = (
+        END     => [ 'END { print "program END\n" } exit 3;', sub { $_[0] >> 8 == 3 } ],
+        DIE     => [ '$! = 7; die "fatal\n";', sub { $_[0] >> 8 == 7 } ],   # die exits with $!: ours must not change errno
+        WARN    => [ 'warn "careful\n"; Time::HiRes::sleep( 0.5 );', sub { $_[0] == 0 } ],
+        SIGABRT => [ 'kill ABRT => $$; Time::HiRes::sleep( 2 );', sub { POSIX::WIFSIGNALED( $_[0] ) && POSIX::WTERMSIG( $_[0] ) == POSIX::SIGABRT() } ],
+        SIGTERM => [ 'kill TERM => $$; Time::HiRes::sleep( 2 );', sub { POSIX::WIFSIGNALED( $_[0] ) && POSIX::WTERMSIG( $_[0] ) == POSIX::SIGTERM() } ],
+    );
+    for my $t ( sort keys %prog ) {
+        my $d = fresh_dir();
+        my ( $code, $status_ok ) = @{ $prog{$t} };
+        my $err_file = "$d/err.txt";
+        my $pid = spawn( { err => $err_file, out => "$d/out.txt" },
+            "-MDevel::MAT::Dumper=-fork,-dump_at_$t,-file,$d/t-NNN.pmat", '-e',
+            "use POSIX (); use Time::HiRes (); our \@stuff = ( 1 .. 1000 ); $code" );
+        my $st = reap( $pid, 20 );
+        ok( defined $st && $status_ok->( $st ), "$t: the program ended as it would without us" )
+            or diag( "status " . ( $st // 'undef' ) );
+        ok( wait_for( sub { -e "$d/t-0.pmat" && ( slurp( $err_file ) // '' ) =~ /^Dumping to/m }, 20 ), "$t: the child wrote t-0.pmat and said so" );
+        ok( cpmat_ok( "$d/t-0.pmat" ), "$t: complete" );
+        like( slurp( $err_file ), qr/^Dumping to \Q$d\E\/t-0\.pmat because of $t$/m, "$t: the message" );
+        is_deeply( [ tmps( $d ) ], [], "$t: no temporary file left" );
+    }
+};
+
 subtest 'a burst of fork-mode SIGQUITs' => sub {
     my $d = fresh_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 },

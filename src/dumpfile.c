@@ -306,18 +306,12 @@ static int read_fail_fork_hook(void)
     return fail_fork_hook;
 }
 
-static pid_t fork_for_dump(int which)
-{
-    if (fail_fork_hook == which) {
-        errno = EAGAIN;
-        return -1;
-    }
-    return fork();
-}
-
 /* The grandchild: a copy-on-write snapshot of the process.  Runs no Perl
  * code, no atexit handlers, no destructors: dumps into fd, renames, says so
  * on fd 2 and leaves with _exit. */
+static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
+                       IV max_string, unsigned char *buf, int keep,
+                       const char *reason) __attribute__((noreturn));
 static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
                        IV max_string, unsigned char *buf, int keep,
                        const char *reason)
@@ -350,50 +344,118 @@ static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
     _exit(err ? 1 : 0);
 }
 
-/* Hand the dump into fd to a detached grandchild (double fork).  Returns 1
+/* The result of the second fork, as the vfork child saw it: it shares our
+ * memory until it exits.  The grandchild's pid, or -errno. */
+static volatile long vf_result;
+
+/* The second fork, in the vfork child: a bare fork system call, so none of
+ * the C library's or perl's fork handlers run on memory the caller shares
+ * (the grandchild then must not rely on them: it does not malloc or use
+ * stdio, and knows its pid only through the kernel). */
+static long raw_fork(void)
+{
+#if defined(SYS_fork)
+    return syscall(SYS_fork);
+#else
+    return syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+#endif
+}
+
+/* vfork, then a bare fork from the vfork child: the caller waits for one
+ * copy of the page tables (the grandchild's) instead of two plus the
+ * teardown of an intermediate copy.  The vfork child only forks, stores the
+ * result in vf_result and _exits.  Returns the vfork child's pid (exited by
+ * then), or -1 with errno set.  Kept out of line so nothing of the caller's
+ * frame lives across the vfork. */
+static pid_t spawn_dumper(pTHX_ int fd, const char *tmp, const char *final,
+                          IV max_string, unsigned char *buf, int keep,
+                          const char *reason, const sigset_t *old)
+    __attribute__((noinline));
+static pid_t spawn_dumper(pTHX_ int fd, const char *tmp, const char *final,
+                          IV max_string, unsigned char *buf, int keep,
+                          const char *reason, const sigset_t *old)
+{
+    pid_t pid;
+
+    vf_result = -EAGAIN;
+    if (fail_fork_hook == 1) {
+        errno = EAGAIN;
+        return -1;
+    }
+    pid = vfork();
+    if (pid == 0) {
+        long g = fail_fork_hook == 2 ? -1 : raw_fork();
+        if (g == 0) {
+            /* The grandchild: the caller's mask back, SIGPIPE kept blocked
+             * (a closed STDERR must not kill it before it cleans up). */
+            sigset_t m = *old;
+            sigaddset(&m, SIGPIPE);
+            pthread_sigmask(SIG_SETMASK, &m, NULL);
+            dump_child(aTHX_ fd, tmp, final, max_string, buf, keep, reason);
+        }
+        vf_result = g > 0 ? g : fail_fork_hook == 2 ? -EAGAIN : -(long)errno;
+        _exit(0);
+    }
+    return pid;
+}
+
+/* Hand the dump into fd to a detached grandchild (vfork + fork).  Returns 1
  * once the grandchild exists (fd is then closed here), or 0 with errno set
  * when either fork failed: nothing was written and fd is still open for an
- * in-process dump.  SIGCHLD is blocked meanwhile, and the one our
- * intermediate child raised is consumed, so the program's own handler does
+ * in-process dump.  SIGCHLD is blocked meanwhile, and the one the
+ * vfork child raised is consumed, so the program's own handler does
  * not see it (and if another child of the program is waiting to be reaped
  * by then, SIGCHLD is raised again for it). */
 static int fork_dump(pTHX_ int fd, const char *tmp, const char *final,
                      IV max_string, unsigned char *buf, int keep,
                      const char *reason)
 {
-    sigset_t chld, old, pending;
-    int was_pending, masked, status = 0, ok = 1, saved;
+    sigset_t chld, all, old, pending;
+    int was_pending, masked, status = 0, ok = 1, saved = 0;
+    unsigned char *own = NULL;
     pid_t pid;
+
+    /* The grandchild may not malloc (see raw_fork): it gets its buffer from
+     * here.  Never touched in this process, so it costs us no RSS. */
+    if (!buf) {
+        buf = own = malloc(PMAT_WRITER_BUFSIZE);
+        if (!buf) {
+            errno = ENOMEM;
+            return 0;
+        }
+    }
 
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigpending(&pending);
     was_pending = sigismember(&pending, SIGCHLD) == 1;
-    masked = pthread_sigmask(SIG_BLOCK, &chld, &old) == 0;
+    /* Every signal blocked: no handler may run in the vfork child, which
+     * runs on our stack and memory. */
+    sigfillset(&all);
+    masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
 
-    pid = fork_for_dump(1);
-    if (pid == 0) {
-        /* The intermediate child: start the dumper and go. */
-        pid_t g = fork_for_dump(2);
-        if (g == 0)
-            dump_child(aTHX_ fd, tmp, final, max_string, buf, keep, reason);
-        _exit(g < 0 ? 1 : 0);
+    if (!masked) {
+        free(own);
+        errno = EINVAL;                 /* cannot happen; no vfork unguarded */
+        return 0;
     }
+
+    pid = spawn_dumper(aTHX_ fd, tmp, final, max_string, buf, keep, reason, &old);
     if (pid < 0) {
         saved = errno;
         ok = 0;
     }
     else {
-        pid_t got;
-        while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        /* The vfork child has exited by now: reap it (by pid, so nothing of
+         * the program's is touched). */
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
-        /* ECHILD: SIGCHLD is ignored and the kernel reaped it; assume the
-         * grandchild started (its own message will tell). */
-        if (got == pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-            saved = EAGAIN;
+        if (vf_result <= 0) {
+            saved = vf_result < 0 ? (int)-vf_result : EAGAIN;
             ok = 0;
         }
     }
+    free(own);
 
     if (masked) {
         if (!was_pending && !sigismember(&old, SIGCHLD)) {

@@ -197,7 +197,7 @@ int  pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size
 /* Write a complete dump to path (temp + rename).  Returns 0, or an errno
  * value with a one-line description (no trailing newline) in msg. */
 int  pmat_dump_file(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
-/* The same, written by a detached grandchild (double fork) from a
+/* The same, written by a detached grandchild (vfork + fork) from a
  * copy-on-write snapshot: returns as soon as the child exists.  The child
  * renames the file into place when complete and reports a failure on fd 2
  * ("Devel::MAT::Dumper: no dump because of dump_fork: ...").  If fork fails

@@ -558,7 +558,7 @@ int pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msgbuf, siz
 {
     char tmp[PMAT_PATH_MAX];
     sbuf msg;
-    int fd, err;
+    int fd, err, saved_errno = errno;
 
     sb_init(&msg, msgbuf, msglen);
     if (in_dump) {
@@ -580,6 +580,7 @@ int pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msgbuf, siz
         err = write_and_rename(aTHX_ fd, tmp, path, max_string, NULL, 0, &msg);
     }
     in_dump = 0;
+    errno = saved_errno;                /* $! as it was */
     return err;
 }
 

@@ -79,7 +79,9 @@ my $chld = 0;
 $SIG{CHLD} = sub { $chld++ };
 END { print "END in $$\n" }
 our @stuff = map { [ $_ ] } 1 .. 1000;
+$! = 5;
 Devel::MAT::Dumper::dump_fork( "$d/direct.pmat" );
+print "errno: ", $! + 0, "\n";
 kill QUIT => $$;
 kill QUIT => $$;
 wait_file( "$d/direct.pmat" ) && wait_file( "$d/q-1.pmat" ) or print "files missing\n";
@@ -91,8 +93,8 @@ exit 7;
 E
     is( $st >> 8, 7, 'the exit status is the program\'s (7)' );
     my ( $main ) = $out =~ /^main is (\d+)$/m;
-    is( $out, "children: []\nwaitpid: -1\nsigchld: 0\nmain is $main\nEND in $main\n",
-        'no child left (no zombie), waitpid(-1) finds none, the SIGCHLD handler never ran, END ran once in the program' );
+    is( $out, "errno: 5\nchildren: []\nwaitpid: -1\nsigchld: 0\nmain is $main\nEND in $main\n",
+        '$! kept; no child left (no zombie), waitpid(-1) finds none, the SIGCHLD handler never ran, END ran once in the program' );
     like( $err, qr/^Dumping to \Q$d\E\/q-0\.pmat because of SIGQUIT$/m, 'the child announced q-0.pmat' );
     like( $err, qr/^Dumping to \Q$d\E\/q-1\.pmat because of SIGQUIT$/m, 'and q-1.pmat (serials taken in the parent)' );
     unlike( $err, qr/cannot fork|no dump/, 'no failure' );

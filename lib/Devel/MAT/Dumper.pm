@@ -370,22 +370,27 @@ cannot even be started says so at once.
 
 =item *
 
-Double fork: the program forks an intermediate child, which forks the
-dumping child and exits at once; the program waits for that intermediate
-child only (by its pid), so no zombie is ever left and the dumping child,
-now an orphan, is never seen by the program's C<waitpid(-1, ...)> or
-C<wait>.  SIGCHLD is blocked around the fork and the wait, and the one the
-intermediate child raised is consumed: the program's C<$SIG{CHLD}> handler
-is not called for it.  (If another child of the program ended in that
-moment, its SIGCHLD is raised again.)
+Double fork: the program starts an intermediate child with C<vfork> (which
+copies nothing), that child forks the dumping child and exits at once, and
+the program waits for the intermediate child only (by its pid).  So the
+program pauses for one copy of its page tables, no zombie is ever left, and
+the dumping child, an orphan, is never seen by the program's
+C<waitpid(-1, ...)> or C<wait>.  All signals are blocked meanwhile, and the
+SIGCHLD the intermediate child raised is consumed: the program's
+C<$SIG{CHLD}> handler is not called for it.  (If another child of the
+program ended in that moment, its SIGCHLD is raised again.)  C<$!> is left
+as it was.
 
 =item *
 
 The dumping child runs no Perl code: no END blocks, no destructors, no
-atexit handlers, no PerlIO flush.  It closes every file descriptor but
+atexit or fork handlers, no PerlIO flush, no C<malloc> (its buffer was
+allocated before the fork).  It closes every file descriptor but
 STDERR and its dump (so sockets and pipes the program holds are not kept
 open by the child), writes the dump, renames it into place and leaves with
-C<_exit>.  Completion is visible as the file appearing under its name.
+C<_exit>.  Completion is visible as the file appearing under its name.  It
+keeps STDERR open until it is done: a reader waiting for the end of the
+program's STDERR waits for the dump too.
 
 =item *
 

@@ -160,14 +160,17 @@ static void sv_stash(uint64_t i, const char *name, uint64_t n)
     u64(n); u64(0); u64(0); u64(0); u64(0); u64(0);
     cstr(name);
 }
-/* GLOB; slots are SV numbers, 0 = none (SV 0 is a stash, never a slot) */
+/* GLOB; slots are SV numbers, NONE = an empty slot */
+#define NONE UINT64_MAX
 static void sv_glob(uint64_t i, uint64_t stash, const char *name,
                     uint64_t sv, uint64_t av, uint64_t hv)
 {
     common(T_GLOB, i, 1, 96, 0);
     u64(1);
     u64(addr(stash));
-    u64(sv ? addr(sv) : 0); u64(av ? addr(av) : 0); u64(hv ? addr(hv) : 0);
+    u64(sv != NONE ? addr(sv) : 0);
+    u64(av != NONE ? addr(av) : 0);
+    u64(hv != NONE ? addr(hv) : 0);
     u64(0); u64(addr(i)); u64(0); u64(0);
     cstr(name);
     cstr("gen-pmat");
@@ -270,27 +273,27 @@ static void fixed_part(uint64_t nchunks, uint64_t stride, uint64_t nstrings,
     sv_hash(STRTAB, 1, 0, 0);
     sv_hash(MODGLOBAL, 1, 0, 0);
 
-    sv_glob(INCGV, DEFSTASH, "INC", 0, INC_AV, INC_HV);
+    sv_glob(INCGV, DEFSTASH, "INC", NONE, INC_AV, INC_HV);
     sv_hash(INC_HV, 1, 0, 0);
     sv_array(INC_AV, 1, 0);
-    sv_glob(DEFGV, DEFSTASH, "_", 0, 0, 0);
-    sv_glob(ERRGV, DEFSTASH, "@", ERRSV, 0, 0);
+    sv_glob(DEFGV, DEFSTASH, "_", NONE, NONE, NONE);
+    sv_glob(ERRGV, DEFSTASH, "@", ERRSV, NONE, NONE);
     sv_pv(ERRSV, "", 0);
 
-    sv_glob(MAINGV, DEFSTASH, "main::", 0, 0, DEFSTASH);
-    sv_glob(LEAKGV, DEFSTASH, "Leak::", 0, 0, LEAKSTASH);
+    sv_glob(MAINGV, DEFSTASH, "main::", NONE, NONE, DEFSTASH);
+    sv_glob(LEAKGV, DEFSTASH, "Leak::", NONE, NONE, LEAKSTASH);
     sv_stash(LEAKSTASH, "Leak", 1); hent("Widget::", WIDGETGV);
-    sv_glob(WIDGETGV, LEAKSTASH, "Widget::", 0, 0, WIDGETSTASH);
+    sv_glob(WIDGETGV, LEAKSTASH, "Widget::", NONE, NONE, WIDGETSTASH);
     sv_stash(WIDGETSTASH, "Leak::Widget", 0);
-    sv_glob(RECORDGV, DEFSTASH, "Record::", 0, 0, RECORDSTASH);
+    sv_glob(RECORDGV, DEFSTASH, "Record::", NONE, NONE, RECORDSTASH);
     sv_stash(RECORDSTASH, "Record", 0);
-    sv_glob(CACHEGV, DEFSTASH, "Cache::", 0, 0, CACHESTASH);
+    sv_glob(CACHEGV, DEFSTASH, "Cache::", NONE, NONE, CACHESTASH);
     sv_stash(CACHESTASH, "Cache", 1); hent("Entry::", ENTRYGV);
-    sv_glob(ENTRYGV, CACHESTASH, "Entry::", 0, 0, ENTRYSTASH);
+    sv_glob(ENTRYGV, CACHESTASH, "Entry::", NONE, NONE, ENTRYSTASH);
     sv_stash(ENTRYSTASH, "Cache::Entry", 0);
 
     /* %main::CACHE = ( widgets => [ \T1, \T2 ] ) */
-    sv_glob(CACHE_GV, DEFSTASH, "CACHE", 0, 0, CACHE_HV);
+    sv_glob(CACHE_GV, DEFSTASH, "CACHE", NONE, NONE, CACHE_HV);
     sv_hash(CACHE_HV, 1, 1, 0); hent("widgets", CACHE_REF);
     sv_ref(CACHE_REF, CACHE_AV);
     sv_array(CACHE_AV, 1, 2); u64(addr(T1_REF)); u64(addr(T2_REF));
@@ -305,11 +308,11 @@ static void fixed_part(uint64_t nchunks, uint64_t stride, uint64_t nstrings,
     sv_hash(ORPHAN, 1, 1, WIDGETSTASH); hent("id", ORPHAN_ID);
     sv_iv(ORPHAN_ID, -3);
 
-    sv_glob(RECORDS_GV, DEFSTASH, "RECORDS", 0, RECORDS_AV, 0);
+    sv_glob(RECORDS_GV, DEFSTASH, "RECORDS", NONE, RECORDS_AV, NONE);
     sv_array(RECORDS_AV, 1, nchunks);
     for (uint64_t c = 0; c < nchunks; c++)
         u64(addr(NFIXED + c * stride));         /* chunk c's REF */
-    sv_glob(STRINGS_GV, DEFSTASH, "STRINGS", 0, STRINGS_AV, 0);
+    sv_glob(STRINGS_GV, DEFSTASH, "STRINGS", NONE, STRINGS_AV, NONE);
     sv_array(STRINGS_AV, 1, nstrings);
     for (uint64_t s = 0; s < nstrings; s++)
         u64(addr(first_string + s));

@@ -15,7 +15,9 @@
  * The file's pages are mapped, not copied: they count in RssFile and the
  * kernel can drop them at will; the index is the private (anonymous) part.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

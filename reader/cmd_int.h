@@ -41,7 +41,7 @@ typedef struct cm {
     size_t n;
     uint8_t *kind;             /* n: K_* */
     cm_pair *padcv; size_t npadcv;   /* PAD/PADLIST/PADNAMES idx -> CODE idx, sorted */
-    cm_pair *proto; size_t nproto;   /* not used as pair: see protos */
+    cm_pair *globat; size_t nglobat; /* SV idx -> GLOB idx holding it in a slot */
     uint64_t *proto_oproot; uint32_t *proto_cv; size_t nprotos; /* sorted by oproot */
     uint32_t *in_start;        /* n+1, or NULL until cm_build_inrefs */
     uint32_t *in_src;          /* src << 2 | strength */
@@ -88,6 +88,10 @@ int cm_outrefs_list(cm *m, uint64_t addr, unsigned mask, cm_refs *out);
 int cm_build_inrefs(cm *m);
 /* inrefs in Devel::MAT's order; strengths as a list like _inrefs */
 int cm_inrefs_list(cm *m, uint64_t addr, const int *strengths, int nstr, cm_refs *out);
+
+/* Devel::MAT's glob_at: the GLOB whose scalar/array/hash/code slot holds
+ * the SV; for a CODE not in any glob, its own GV.  0 if none. */
+uint64_t cm_glob_at(cm *m, size_t idx);
 
 /* the padcv of a PAD/PADLIST/PADNAMES, 0 if unknown */
 uint64_t cm_padcv(cm *m, size_t idx);

@@ -293,7 +293,7 @@ static char *scalar_num(const pmat_sv *sv)
     if (fl & PMAT_SCALAR_HAS_IV) {
         if (fl & PMAT_SCALAR_IV_IS_UV)
             return xasprintf("%" PRIu64, sv->u.scalar.uv);
-        return xasprintf("%" PRIu64, sv->u.scalar.uv);
+        return xasprintf("%" PRId64, sv->u.scalar.iv);
     }
     return NULL;
 }
@@ -650,7 +650,7 @@ static int apply_filter(cm *m, const filter *fl, size_t idx, uint64_t *addr, cha
         if (fl->o_xsub && !(sv.u.code.flags & 0x04))
             return 0;
         if (fl->package) {
-            size_t gi = cm_find(m, sv.u.code.glob);
+            size_t gi = cm_find(m, cm_glob_at(m, i));
             pmat_sv g;
             pmat_str sn;
             if (gi == NO_IDX || cm_kind_of(m, gi) != K_GLOB ||

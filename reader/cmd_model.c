@@ -80,6 +80,9 @@ char *cm_perlstring(const unsigned char *p, size_t len)
             *q++ = (char)c;
         } else if (c >= 0x20 && c < 0x7f) {
             *q++ = (char)c;
+        } else if (c && strchr("\a\b\t\n\f\r", c)) {
+            *q++ = '\\';
+            *q++ = "abtnfr"[strchr("\a\b\t\n\f\r", c) - "\a\b\t\n\f\r"];
         } else {
             q += sprintf(q, "\\%03o", c);
         }

@@ -1101,7 +1101,8 @@ static size_t g_lookup(graph *g, uint64_t addr, int create)
 
 static void g_add_root(graph *g, uint64_t addr, const char *name, int strength)
 {
-    gnode *n = &g->v[g_lookup(g, addr, 1)];
+    size_t ni = g_lookup(g, addr, 1);
+    gnode *n = &g->v[ni];
     n->roots = xrealloc(n->roots, (n->nroots + 1) * sizeof *n->roots);
     n->rstrength = xrealloc(n->rstrength, (n->nroots + 1) * sizeof *n->rstrength);
     n->roots[n->nroots] = name ? xstrdup(name) : NULL;

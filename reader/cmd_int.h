@@ -101,6 +101,7 @@ typedef struct cm_code {
     pmat_sv sv;
     uint64_t *pads; size_t npads;          /* pads[d-1] = pad at depth d */
     pmat_str *padnames; size_t npadnames;  /* by padix; is_null if none */
+    uint16_t *padflags;                    /* by padix (npadnames) */
     uint64_t padnames_av;
     uint64_t *consts; size_t nconsts;
     uint64_t *gvs; size_t ngvs;

@@ -269,6 +269,7 @@ void cm_code_free(cm_code *c)
 {
     free(c->pads);
     free(c->padnames);
+    free(c->padflags);
     free(c->consts);
     free(c->gvs);
     free(c->constix);
@@ -307,6 +308,14 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
         case PMAT_CODEx_GVSV: u64_push(&c->gvs, &c->ngvs, r.ptr); break;
         case PMAT_CODEx_GVIX: u64_push(&c->gvix, &c->ngvix, r.ix); break;
         case PMAT_CODEx_PADNAMES: c->padnames_av = r.ptr; break;
+        case PMAT_CODEx_PADNAME_FLAGS:
+            if (r.ix < padcap)
+                c->padflags[r.ix] = (uint16_t)((c->padflags[r.ix] & 0x8100) | r.flags);
+            break;
+        case PMAT_CODEx_PADNAME_FIELD:
+            if (r.ix < padcap)
+                c->padflags[r.ix] |= 0x100;
+            break;
         case PMAT_CODEx_PAD:
             if (r.ix >= 1 && r.ix < (1u << 24)) {
                 if (r.ix > c->npads) {
@@ -322,7 +331,9 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                 if (r.ix >= padcap) {
                     size_t nc = (r.ix + 1) * 2;
                     c->padnames = xrealloc(c->padnames, nc * sizeof *c->padnames);
+                    c->padflags = xrealloc(c->padflags, nc * sizeof *c->padflags);
                     for (size_t j = padcap; j < nc; j++) {
+                        c->padflags[j] = 0;
                         c->padnames[j].ptr = NULL;
                         c->padnames[j].len = 0;
                         c->padnames[j].is_null = 1;
@@ -330,6 +341,7 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                     padcap = nc;
                 }
                 c->padnames[r.ix] = r.name;
+                c->padflags[r.ix] |= 0x8000;   /* a PADNAME record exists */
                 if (r.ix + 1 > c->npadnames)
                     c->npadnames = r.ix + 1;
             }
@@ -345,8 +357,12 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
         pmat_sv av;
         if (pmat_sv_get(m->f, pi, &av, &m->err) == 0 && av.type == PMAT_SVt_ARRAY) {
             free(c->padnames);
+            free(c->padflags);
             c->npadnames = av.u.array.n;
             c->padnames = xmalloc((c->npadnames + 1) * sizeof *c->padnames);
+            c->padflags = calloc(c->npadnames + 1, sizeof *c->padflags);
+            if (!c->padflags)
+                return -1;
             for (uint64_t j = 0; j < av.u.array.n; j++) {
                 c->padnames[j].is_null = 1;
                 c->padnames[j].ptr = NULL;
@@ -357,8 +373,10 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                     continue;
                 pmat_sv nsv;
                 if (pmat_sv_get(m->f, ei, &nsv, &m->err) == 0 && nsv.type == PMAT_SVt_SCALAR &&
-                    (nsv.u.scalar.flags & PMAT_SCALAR_HAS_PV))
+                    (nsv.u.scalar.flags & PMAT_SCALAR_HAS_PV)) {
                     c->padnames[j] = nsv.u.scalar.pv;
+                    c->padflags[j] = 0x8000;
+                }
             }
         }
     }

@@ -41,7 +41,7 @@ typedef struct cm {
     size_t n;
     uint8_t *kind;             /* n: K_* */
     cm_pair *padcv; size_t npadcv;   /* PAD/PADLIST/PADNAMES idx -> CODE idx, sorted */
-    cm_pair *proto; size_t nproto;   /* not used as pair: see protos */
+    cm_pair *globat; size_t nglobat; /* SV idx -> GLOB idx holding it in a slot */
     uint64_t *proto_oproot; uint32_t *proto_cv; size_t nprotos; /* sorted by oproot */
     uint32_t *in_start;        /* n+1, or NULL until cm_build_inrefs */
     uint32_t *in_src;          /* src << 2 | strength */
@@ -89,6 +89,10 @@ int cm_build_inrefs(cm *m);
 /* inrefs in Devel::MAT's order; strengths as a list like _inrefs */
 int cm_inrefs_list(cm *m, uint64_t addr, const int *strengths, int nstr, cm_refs *out);
 
+/* Devel::MAT's glob_at: the GLOB whose scalar/array/hash/code slot holds
+ * the SV; for a CODE not in any glob, its own GV.  0 if none. */
+uint64_t cm_glob_at(cm *m, size_t idx);
+
 /* the padcv of a PAD/PADLIST/PADNAMES, 0 if unknown */
 uint64_t cm_padcv(cm *m, size_t idx);
 
@@ -97,6 +101,7 @@ typedef struct cm_code {
     pmat_sv sv;
     uint64_t *pads; size_t npads;          /* pads[d-1] = pad at depth d */
     pmat_str *padnames; size_t npadnames;  /* by padix; is_null if none */
+    uint16_t *padflags;                    /* by padix (npadnames) */
     uint64_t padnames_av;
     uint64_t *consts; size_t nconsts;
     uint64_t *gvs; size_t ngvs;

@@ -80,6 +80,9 @@ char *cm_perlstring(const unsigned char *p, size_t len)
             *q++ = (char)c;
         } else if (c >= 0x20 && c < 0x7f) {
             *q++ = (char)c;
+        } else if (c && strchr("\a\b\t\n\f\r", c)) {
+            *q++ = '\\';
+            *q++ = "abtnfr"[strchr("\a\b\t\n\f\r", c) - "\a\b\t\n\f\r"];
         } else {
             q += sprintf(q, "\\%03o", c);
         }
@@ -227,7 +230,7 @@ const char *cm_type_of(cm *m, uint64_t addr)
     unsigned k = m->kind[i];
     if (k == K_SCALAR) {
         if (pmat_sv_type(m->f, i) == PMAT_SVt_UNDEF)
-            return "SCALAR"; /* _UNDEFSV loads with zeroed fields: defined */
+            return "UNDEF"; /* _UNDEFSV: a SCALAR with no field defined */
         pmat_sv sv;
         if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
             return "SCALAR";
@@ -266,6 +269,7 @@ void cm_code_free(cm_code *c)
 {
     free(c->pads);
     free(c->padnames);
+    free(c->padflags);
     free(c->consts);
     free(c->gvs);
     free(c->constix);
@@ -304,6 +308,14 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
         case PMAT_CODEx_GVSV: u64_push(&c->gvs, &c->ngvs, r.ptr); break;
         case PMAT_CODEx_GVIX: u64_push(&c->gvix, &c->ngvix, r.ix); break;
         case PMAT_CODEx_PADNAMES: c->padnames_av = r.ptr; break;
+        case PMAT_CODEx_PADNAME_FLAGS:
+            if (r.ix < padcap)
+                c->padflags[r.ix] = (uint16_t)((c->padflags[r.ix] & 0x8100) | r.flags);
+            break;
+        case PMAT_CODEx_PADNAME_FIELD:
+            if (r.ix < padcap)
+                c->padflags[r.ix] |= 0x100;
+            break;
         case PMAT_CODEx_PAD:
             if (r.ix >= 1 && r.ix < (1u << 24)) {
                 if (r.ix > c->npads) {
@@ -319,7 +331,9 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                 if (r.ix >= padcap) {
                     size_t nc = (r.ix + 1) * 2;
                     c->padnames = xrealloc(c->padnames, nc * sizeof *c->padnames);
+                    c->padflags = xrealloc(c->padflags, nc * sizeof *c->padflags);
                     for (size_t j = padcap; j < nc; j++) {
+                        c->padflags[j] = 0;
                         c->padnames[j].ptr = NULL;
                         c->padnames[j].len = 0;
                         c->padnames[j].is_null = 1;
@@ -327,6 +341,7 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                     padcap = nc;
                 }
                 c->padnames[r.ix] = r.name;
+                c->padflags[r.ix] |= 0x8000;   /* a PADNAME record exists */
                 if (r.ix + 1 > c->npadnames)
                     c->npadnames = r.ix + 1;
             }
@@ -342,8 +357,12 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
         pmat_sv av;
         if (pmat_sv_get(m->f, pi, &av, &m->err) == 0 && av.type == PMAT_SVt_ARRAY) {
             free(c->padnames);
+            free(c->padflags);
             c->npadnames = av.u.array.n;
             c->padnames = xmalloc((c->npadnames + 1) * sizeof *c->padnames);
+            c->padflags = calloc(c->npadnames + 1, sizeof *c->padflags);
+            if (!c->padflags)
+                return -1;
             for (uint64_t j = 0; j < av.u.array.n; j++) {
                 c->padnames[j].is_null = 1;
                 c->padnames[j].ptr = NULL;
@@ -354,8 +373,10 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                     continue;
                 pmat_sv nsv;
                 if (pmat_sv_get(m->f, ei, &nsv, &m->err) == 0 && nsv.type == PMAT_SVt_SCALAR &&
-                    (nsv.u.scalar.flags & PMAT_SCALAR_HAS_PV))
+                    (nsv.u.scalar.flags & PMAT_SCALAR_HAS_PV)) {
                     c->padnames[j] = nsv.u.scalar.pv;
+                    c->padflags[j] = 0x8000;
+                }
             }
         }
     }
@@ -459,6 +480,23 @@ int cm_open(cm *m, const char *path)
         }
         cm_code_free(&c);
     }
+    /* glob slots (GLOB _fixup) */
+    cap = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->kind[i] != K_GLOB)
+            continue;
+        pmat_sv g;
+        if (pmat_sv_get(m->f, i, &g, &m->err) < 0)
+            continue;
+        uint64_t slots[4] = { g.u.glob.scalar, g.u.glob.array, g.u.glob.hash, g.u.glob.code };
+        for (int s = 0; s < 4; s++) {
+            size_t j = cm_find(m, slots[s]);
+            if (j != NO_IDX && !cm_is_immortal(m, slots[s]))
+                pair_add(&m->globat, &m->nglobat, &cap, (uint32_t)j, (uint32_t)i);
+        }
+    }
+    if (m->nglobat > 1)
+        qsort(m->globat, m->nglobat, sizeof *m->globat, cmp_pair);
     if (m->npadcv > 1)
         qsort(m->padcv, m->npadcv, sizeof *m->padcv, cmp_pair);
     if (np > 1)
@@ -492,6 +530,7 @@ void cm_close(cm *m)
         pmat_close(m->f);
     free(m->kind);
     free(m->padcv);
+    free(m->globat);
     free(m->proto_oproot);
     free(m->proto_cv);
     free(m->in_start);
@@ -500,21 +539,41 @@ void cm_close(cm *m)
     memset(m, 0, sizeof *m);
 }
 
-uint64_t cm_padcv(cm *m, size_t idx)
+/* The last value for key in a sorted pair list (Devel::MAT's fixups run
+ * in hash order; with several claimants one of them wins). */
+static size_t pair_last(const cm_pair *v, size_t n, size_t key)
 {
-    size_t lo = 0, hi = m->npadcv;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->padcv[mid].key < idx)
+        if (v[mid].key < key)
             lo = mid + 1;
         else
             hi = mid;
     }
-    /* the last CODE claiming it wins, as in a hash walk that visits it last */
     size_t last = NO_IDX;
-    while (lo < m->npadcv && m->padcv[lo].key == idx)
-        last = m->padcv[lo++].val;
+    while (lo < n && v[lo].key == key)
+        last = v[lo++].val;
+    return last;
+}
+
+uint64_t cm_padcv(cm *m, size_t idx)
+{
+    size_t last = pair_last(m->padcv, m->npadcv, idx);
     return last == NO_IDX ? 0 : pmat_sv_addr(m->f, last);
+}
+
+uint64_t cm_glob_at(cm *m, size_t idx)
+{
+    size_t last = pair_last(m->globat, m->nglobat, idx);
+    if (last != NO_IDX)
+        return pmat_sv_addr(m->f, last);
+    if (m->kind[idx] == K_CODE) {
+        pmat_sv c;
+        if (pmat_sv_get(m->f, idx, &c, &m->err) == 0)
+            return c.u.code.glob;
+    }
+    return 0;
 }
 
 static uint64_t protosub_of(cm *m, uint64_t oproot)
@@ -702,13 +761,13 @@ static char *scalar_desc(const pmat_sv *sv)
     uint8_t fl = sv->u.scalar.flags;
     char buf[32] = "";
     int has_uv = 0, has_iv = 0;
+    /* The sign as perl had it (SvIsUV): Devel::MAT 0.51 reads this flag the
+     * other way round (see cpmat.pod, "Differences from pmat"). */
     if (fl & PMAT_SCALAR_HAS_IV) {
-        if (fl & PMAT_SCALAR_IV_IS_UV) {
+        if (fl & PMAT_SCALAR_IV_IS_UV)
             has_uv = 1;
-            has_iv = sv->u.scalar.uv <= (uint64_t)INT64_MAX ? 0 : 0;
-        } else {
+        else
             has_iv = 1;
-        }
     }
     if (has_uv)
         strcat(buf, "UV,");
@@ -753,7 +812,7 @@ char *cm_desc(cm *m, uint64_t addr)
     }
     case K_SCALAR:
         if (sv.type == PMAT_SVt_UNDEF)
-            return xstrdup("SCALAR(UV,NV,PV)");
+            return xstrdup("UNDEF()");
         return scalar_desc(&sv);
     case K_BOOL:
         return xstrdup(sv.type == PMAT_SVt_YES ? "BOOL(YES)" : "BOOL(NO)");
@@ -935,8 +994,9 @@ static void code_refs(emit *e, const pmat_sv *sv, uint64_t addr)
         put(e, (fl & 0x08) ? S_WEAK : S_STRONG, sv->u.code.outside, "the scope");
     if (cm_exists(m, sv->u.code.stash))
         put(e, S_WEAK, sv->u.code.stash, "the stash");
-    if (cm_exists(m, sv->u.code.glob))
-        put(e, (fl & 0x10) ? S_STRONG : S_WEAK, sv->u.code.glob, "the glob");
+    uint64_t glob = cm_glob_at(m, cm_find(m, addr));
+    if (cm_exists(m, glob))
+        put(e, (fl & 0x10) ? S_STRONG : S_WEAK, glob, "the glob");
     if (cm_exists(m, sv->u.code.constval))
         put(e, S_STRONG, sv->u.code.constval, "the constant value");
     if ((fl & 0x02) && sv->u.code.oproot) {
@@ -1181,13 +1241,16 @@ int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void
         pmat_ext x;
         if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_MAGIC)
             continue;
-        char t = (char)x.u.magic.type;
+        /* unpack "A1": a NUL or blank type reads as the empty string */
+        char t[2] = { (char)x.u.magic.type, 0 };
+        if (!t[0] || strchr(" \t\n\r\f", t[0]))
+            t[0] = 0;
         if (cm_exists(m, x.u.magic.obj)) {
-            snprintf(buf, sizeof buf, "'%c' magic object", t);
+            snprintf(buf, sizeof buf, "'%s' magic object", t);
             put(&e, (x.u.magic.flags & 1) ? S_STRONG : S_WEAK, x.u.magic.obj, buf);
         }
         if (cm_exists(m, x.u.magic.ptr)) {
-            snprintf(buf, sizeof buf, "'%c' magic pointer", t);
+            snprintf(buf, sizeof buf, "'%s' magic pointer", t);
             put(&e, S_STRONG, x.u.magic.ptr, buf);
         }
     }
@@ -1315,30 +1378,10 @@ int cm_inrefs_list(cm *m, uint64_t addr, const int *strengths, int nstr, cm_refs
 
 /* ---- symbols ------------------------------------------------------------------ */
 
-/* The GLOB that holds this SV in its scalar/array/hash/code slot (Devel::MAT's
- * glob_at); for CODE, its own GV when no glob holds it. */
 static uint64_t glob_at(cm *m, uint64_t addr, size_t idx)
 {
-    uint64_t found = 0;
-    if (m->in_start) {
-        for (uint32_t j = m->in_start[idx]; j < m->in_start[idx + 1]; j++) {
-            uint32_t e = m->in_src[j];
-            if ((e & 3) != S_STRONG || m->kind[e >> 2] != K_GLOB)
-                continue;
-            pmat_sv g;
-            if (pmat_sv_get(m->f, e >> 2, &g, &m->err) < 0)
-                continue;
-            if (g.u.glob.scalar == addr || g.u.glob.array == addr || g.u.glob.hash == addr ||
-                g.u.glob.code == addr)
-                found = g.addr;
-        }
-    }
-    if (!found && m->kind[idx] == K_CODE) {
-        pmat_sv c;
-        if (pmat_sv_get(m->f, idx, &c, &m->err) == 0)
-            found = c.u.code.glob;
-    }
-    return found;
+    (void)addr;
+    return cm_glob_at(m, idx);
 }
 
 char *cm_symname(cm *m, uint64_t addr)

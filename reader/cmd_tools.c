@@ -293,7 +293,7 @@ static char *scalar_num(const pmat_sv *sv)
     if (fl & PMAT_SCALAR_HAS_IV) {
         if (fl & PMAT_SCALAR_IV_IS_UV)
             return xasprintf("%" PRIu64, sv->u.scalar.uv);
-        return xasprintf("%" PRIu64, sv->u.scalar.uv);
+        return xasprintf("%" PRId64, sv->u.scalar.iv);
     }
     return NULL;
 }
@@ -650,7 +650,7 @@ static int apply_filter(cm *m, const filter *fl, size_t idx, uint64_t *addr, cha
         if (fl->o_xsub && !(sv.u.code.flags & 0x04))
             return 0;
         if (fl->package) {
-            size_t gi = cm_find(m, sv.u.code.glob);
+            size_t gi = cm_find(m, cm_glob_at(m, i));
             pmat_sv g;
             pmat_str sn;
             if (gi == NO_IDX || cm_kind_of(m, gi) != K_GLOB ||
@@ -1101,7 +1101,8 @@ static size_t g_lookup(graph *g, uint64_t addr, int create)
 
 static void g_add_root(graph *g, uint64_t addr, const char *name, int strength)
 {
-    gnode *n = &g->v[g_lookup(g, addr, 1)];
+    size_t ni = g_lookup(g, addr, 1);
+    gnode *n = &g->v[ni];
     n->roots = xrealloc(n->roots, (n->nroots + 1) * sizeof *n->roots);
     n->rstrength = xrealloc(n->rstrength, (n->nroots + 1) * sizeof *n->rstrength);
     n->roots[n->nroots] = name ? xstrdup(name) : NULL;
@@ -1545,6 +1546,382 @@ static int cmd_values(cm *m, int argc, char **argv)
     return 0;
 }
 
+
+/* ---- show ----------------------------------------------------------------------- */
+
+static void say_with_sv(cm *m, const char *pre, uint64_t addr)
+{
+    char *s = cm_format_sv(m, addr);
+    fprintf(out, "%s%s\n", pre, s);
+    free(s);
+}
+
+static char *padname_text(const cm_code *c, size_t ix)
+{
+    if (ix >= c->npadnames || !c->padflags || !(c->padflags[ix] & 0x8000))
+        return NULL;
+    uint16_t fl = c->padflags[ix];
+    char *n = c->padnames[ix].is_null ? xstrdup("") : pmat_strdup(&c->padnames[ix]);
+    char *r = xasprintf("%s%s%s%s%s", (fl & 0x02) ? "state " : "", (fl & 0x10) ? "our " : "",
+                        (fl & 0x100) ? "field " : "", n,
+                        ((fl & 0x01) && !(fl & 0x10)) ? " *OUTER" : "");
+    free(n);
+    return r;
+}
+
+static void show_pad_contents(cm *m, const pmat_sv *pad, const cm_code *c)
+{
+    uint64_t n = pad->u.array.n;
+    if (!n)
+        return;
+    char **names = xmalloc(n * sizeof *names);
+    size_t namelen = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        names[j] = padname_text(c, j);
+        if (names[j] && ulen(names[j]) > namelen)
+            namelen = ulen(names[j]);
+    }
+    int idxlen = snprintf(NULL, 0, "%" PRIu64, n - 1);
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t e = pmat_array_elem(m->f, pad, j);
+        char *v = cm_exists(m, e) ? format_sv_with_value(m, e, 0) : xstrdup("NULL");
+        const char *nm = j == 0 ? "@_" : names[j];
+        if (nm && *nm) {
+            fprintf(out, "  [%*" PRIu64 "/%s%*s]=%s\n", idxlen, j, nm,
+                    (int)(namelen > ulen(nm) ? namelen - ulen(nm) : 0), "", v);
+        } else {
+            const char *t = "";
+            for (size_t k = 0; k < c->ngvix; k++)
+                if (c->gvix[k] == j)
+                    t = "GLOB";
+            for (size_t k = 0; k < c->nconstix; k++)
+                if (c->constix[k] == j)
+                    t = "CONST";
+            fprintf(out, "  [%*" PRIu64 " %-*s]=%s\n", idxlen, j, (int)namelen, t, v);
+        }
+        free(v);
+    }
+    for (uint64_t j = 0; j < n; j++)
+        free(names[j]);
+    free(names);
+}
+
+static int cmd_show(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "full-pv", 'F', 0, 0, 0, 0 }, { "pad", 'P', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("show", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    if (i >= argc)
+        return usage_err("show: need an SV address");
+    if (i + 1 < argc)
+        return usage_err("show: unexpected argument '%s'", argv[i + 1]);
+    uint64_t addr = get_sv_arg(m, "show", argv[i]);
+    if (!addr)
+        return 2;
+    size_t idx = cm_find(m, addr);
+    int immortal = cm_is_immortal(m, addr);
+    pmat_sv sv;
+    memset(&sv, 0, sizeof sv);
+    if (!immortal && pmat_sv_get(m->f, idx, &sv, &m->err) < 0)
+        return usage_err("show: %s", pmat_error_message(&m->err));
+    char *f = cm_format_sv(m, addr);
+    fprintf(out, "%s with refcount %u%s\n", f, immortal ? 0 : sv.refcnt,
+            (!immortal && m->mortal && m->mortal[idx]) ? " (mortalized)" : "");
+    free(f);
+    uint64_t size = immortal ? 0 : sv.size;
+    if (size < 1024)
+        fprintf(out, "  size %" PRIu64 " bytes\n", size);
+    else {
+        char *b = cm_format_bytes(size);
+        fprintf(out, "  size %s (%" PRIu64 " bytes)\n", b, size);
+        free(b);
+    }
+    if (immortal) {
+        const char *t = cm_type_of(m, addr);
+        if (!strcmp(t, "SCALAR"))
+            fprintf(out, "  UV=%d\n  IV=%d\n  NV=%d\n  PV=\"%s\"\n  PVLEN 1\n", addr == m->h->yes_at,
+                    addr == m->h->yes_at, addr == m->h->yes_at, addr == m->h->yes_at ? "1" : "0");
+        return 0;
+    }
+    pmat_str sn;
+    if (sv.type != PMAT_SVt_C_STRUCT && cm_stashname(m, sv.blessed, &sn) == 0) {
+        char *b = pmat_strdup(&sn);
+        fprintf(out, "  blessed as %s\n", b);
+        free(b);
+    }
+    char *sym = cm_symname(m, addr);
+    if (sym)
+        fprintf(out, "  named as %s\n", sym);
+    free(sym);
+    size_t first, nx = pmat_sv_extensions(m->f, addr, &first);
+    for (size_t j = 0; j < nx; j++) {
+        pmat_ext x;
+        if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_MAGIC)
+            continue;
+        unsigned char t = x.u.magic.type;
+        if (t == ' ' || t == '\t' || t == '\n' || t == '\r' || t == '\f')
+            t = 0;
+        if (t < 0x20)
+            fprintf(out, "  has ^%c magic", 0x40 + t);
+        else
+            fprintf(out, "  has %c magic", t);
+        if (cm_exists(m, x.u.magic.obj))
+        {
+            char *o = cm_format_sv(m, x.u.magic.obj);
+            fprintf(out, " with object at %s", o);
+            free(o);
+        }
+        if (cm_exists(m, x.u.magic.ptr)) {
+            char *p = cm_format_sv(m, x.u.magic.ptr);
+            fprintf(out, " with pointer at %s", p);
+            free(p);
+        }
+        if (x.u.magic.vtbl)
+            fprintf(out, "\n     with virtual table at 0x%" PRIx64, x.u.magic.vtbl);
+        fputc('\n', out);
+    }
+    for (size_t j = 0; j < nx; j++) {
+        pmat_ext x;
+        if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_DEBUGREPORT)
+            continue;
+        fprintf(out, "  debug serial %" PRIu64 "\n", x.u.debug.serial);
+        if (!x.u.debug.file.is_null) {
+            char *fl = pmat_strdup(&x.u.debug.file);
+            fprintf(out, "  created at %s:%" PRIu64 "\n", fl, x.u.debug.line);
+            free(fl);
+        }
+    }
+    switch (cm_kind_of(m, idx)) {
+    case K_GLOB: {
+        if (!sv.u.glob.name.is_null && sv.u.glob.name.len &&
+            !(sv.u.glob.name.len == 1 && sv.u.glob.name.ptr[0] == '0')) {
+            char *n = pmat_strdup(&sv.u.glob.name);
+            fprintf(out, "  name=%s\n", n);
+            free(n);
+        }
+        static const char *const lbl[] = { "  stash=", "  SCALAR=", "  ARRAY=", "  HASH=",
+                                           "  CODE=", "  EGV=", "  IO=", "  FORM=" };
+        uint64_t sl[] = { sv.u.glob.stash, sv.u.glob.scalar, sv.u.glob.array, sv.u.glob.hash,
+                          sv.u.glob.code, sv.u.glob.egv, sv.u.glob.io, sv.u.glob.form };
+        for (int k = 0; k < 8; k++)
+            if (cm_exists(m, sl[k]))
+                say_with_sv(m, lbl[k], sl[k]);
+        break;
+    }
+    case K_SCALAR: {
+        if (sv.type != PMAT_SVt_SCALAR)
+            break;
+        uint8_t fl = sv.u.scalar.flags;
+        if (!(fl & (PMAT_SCALAR_HAS_IV | PMAT_SCALAR_HAS_NV | PMAT_SCALAR_HAS_PV)))
+            break;
+        if (fl & PMAT_SCALAR_HAS_IV) {
+            if (fl & PMAT_SCALAR_IV_IS_UV)
+                fprintf(out, "  UV=%" PRIu64 "\n", sv.u.scalar.uv);
+            else
+                fprintf(out, "  IV=%" PRId64 "\n", sv.u.scalar.iv);
+        }
+        if (fl & PMAT_SCALAR_HAS_NV) {
+            char *n = fmt_nv(sv.u.scalar.nv);
+            fprintf(out, "  NV=%s\n", n);
+            free(n);
+        }
+        if (fl & PMAT_SCALAR_HAS_PV) {
+            char *p = fmt_pv(&sv.u.scalar.pv, opts[0].set ? 0 : 64);
+            fprintf(out, "  PV=%s\n  PVLEN %" PRIu64 "\n", p, sv.u.scalar.pvlen);
+            free(p);
+        }
+        break;
+    }
+    case K_BOOL:
+        fprintf(out, "  BOOL=%s\n", sv.type == PMAT_SVt_YES ? "true" : "false");
+        break;
+    case K_REF:
+        if (cm_exists(m, sv.u.ref.rv))
+            say_with_sv(m, "  RV=", sv.u.ref.rv);
+        break;
+    case K_ARRAY:
+        fprintf(out, "  %" PRIu64 " elements (use 'elems' command to show)\n", sv.u.array.n);
+        break;
+    case K_STASH: case K_CLASS:
+        if (cm_kind_of(m, idx) == K_CLASS) {
+            fputs("  is CLASS\n", out);
+            if (cm_exists(m, sv.u.hash.adjust_blocks))
+                say_with_sv(m, "  adjust_blocks=", sv.u.hash.adjust_blocks);
+        }
+        if (cm_stashname(m, addr, &sn) == 0) {
+            char *n = pmat_strdup(&sn);
+            fprintf(out, "  stashname=%s\n", n);
+            free(n);
+        }
+        /* fall through */
+    case K_HASH:
+        fprintf(out, "  %" PRIu64 " values (use 'values' command to show)\n", sv.u.hash.n);
+        break;
+    case K_CODE: {
+        cm_code c;
+        if (cm_code_load(m, addr, &c) < 0) {
+            cm_code_free(&c);
+            break;
+        }
+        if (!sv.u.code.name.is_null && sv.u.code.name.len) {
+            char *n = pmat_strdup(&sv.u.code.name);
+            fprintf(out, "  hekname=%s\n", n);
+            free(n);
+        } else
+            fputs("  no hekname\n", out);
+        if (cm_exists(m, sv.u.code.stash))
+            say_with_sv(m, "  stash=", sv.u.code.stash);
+        else
+            fputs("  no stash\n", out);
+        uint64_t g = cm_glob_at(m, idx);
+        if (cm_exists(m, g))
+            say_with_sv(m, "  glob=", g);
+        else
+            fputs("  no glob\n", out);
+        if (sv.u.code.line && !sv.u.code.file.is_null) {
+            char *fl = pmat_strdup(&sv.u.code.file);
+            fprintf(out, "  location=%s line %" PRIu64 "\n", fl, sv.u.code.line);
+            free(fl);
+        } else if (!sv.u.code.file.is_null && sv.u.code.file.len) {
+            char *fl = pmat_strdup(&sv.u.code.file);
+            fprintf(out, "  location=%s\n", fl);
+            free(fl);
+        } else
+            fputs("  no location\n", out);
+        if (cm_exists(m, sv.u.code.outside))
+            say_with_sv(m, "  scope=", sv.u.code.outside);
+        else
+            fputs("  no scope\n", out);
+        if (cm_exists(m, sv.u.code.padlist))
+            say_with_sv(m, "  padlist=", sv.u.code.padlist);
+        if (cm_exists(m, c.padnames_av))
+            say_with_sv(m, "  padnames_av=", c.padnames_av);
+        /* protosub: the CvCLONE CODE with the same oproot, for a closure */
+        if ((sv.u.code.flags & 0x02) && sv.u.code.oproot) {
+            cm_refs r = { 0 };
+            cm_outrefs_list(m, addr, M_INFERRED, &r);
+            for (size_t k = 0; k < r.n; k++)
+                if (!strcmp(r.v[k].name, "the protosub"))
+                    say_with_sv(m, "  protosub=", r.v[k].addr);
+            cm_refs_free(&r);
+        }
+        for (size_t d = 0; d < c.npads; d++)
+            if (cm_exists(m, c.pads[d])) {
+                char pre[48];
+                snprintf(pre, sizeof pre, "  pad[%zu]=", d);
+                say_with_sv(m, pre, c.pads[d]);
+            }
+        if (opts[1].set && c.npads && cm_exists(m, c.pads[0])) {
+            pmat_sv pad;
+            if (pmat_sv_get(m->f, cm_find(m, c.pads[0]), &pad, &m->err) == 0) {
+                fputs("PAD[0]:\n", out);
+                show_pad_contents(m, &pad, &c);
+            }
+        }
+        int any = 0;
+        for (size_t k = 0; k < c.ngvs; k++)
+            if (cm_exists(m, c.gvs[k])) {
+                if (!any)
+                    fputs("Referenced globs:\n  ", out);
+                any = 1;
+                char *gs = cm_format_sv(m, c.gvs[k]);
+                fprintf(out, "%s, ", gs);
+                free(gs);
+            }
+        if (any)
+            fputc('\n', out);
+        cm_code_free(&c);
+        break;
+    }
+    case K_PAD: {
+        uint64_t cv = cm_padcv(m, idx);
+        cm_code c;
+        memset(&c, 0, sizeof c);
+        if (cv)
+            say_with_sv(m, "  padcv=", cv);
+        else
+            fputs("  no padcv\n", out);
+        if (cv && cm_code_load(m, cv, &c) == 0)
+            show_pad_contents(m, &sv, &c);
+        cm_code_free(&c);
+        break;
+    }
+    case K_PADNAMES: {
+        uint64_t cv = cm_padcv(m, idx);
+        if (cv)
+            say_with_sv(m, "  padcv=", cv);
+        else
+            fputs("  no padcv\n", out);
+        for (uint64_t j = 1; j < sv.u.array.n; j++) {
+            uint64_t e = pmat_array_elem(m->f, &sv, j);
+            size_t ei = cm_find(m, e);
+            pmat_sv ns;
+            if (ei == NO_IDX || cm_is_immortal(m, e) || pmat_sv_get(m->f, ei, &ns, &m->err) < 0 ||
+                strcmp(cm_type_of(m, e), "SCALAR") || !(ns.u.scalar.flags & PMAT_SCALAR_HAS_PV))
+                continue;
+            char *n = pmat_strdup(&ns.u.scalar.pv);
+            fprintf(out, "  [%" PRIu64 "] is %s\n", j, n);
+            free(n);
+        }
+        break;
+    }
+    case K_IO:
+        fprintf(out, "  ifileno=%" PRId64 "\n  ofileno=%" PRId64 "\n", sv.u.io.ifileno,
+                sv.u.io.ofileno);
+        break;
+    case K_OBJECT: {
+        size_t ci = cm_find(m, sv.blessed);
+        pmat_sv cls;
+        if (ci == NO_IDX || pmat_sv_get(m->f, ci, &cls, &m->err) < 0 || cls.type != PMAT_SVt_CLASS)
+            break;
+        pmat_iter it = { 0, 0 };
+        uint64_t fix;
+        pmat_str fname;
+        while (pmat_class_next(m->f, &cls, &it, &fix, &fname, &m->err) > 0) {
+            uint64_t x = fix < sv.u.array.n ? pmat_array_elem(m->f, &sv, fix) : 0;
+            char *fn = pmat_strdup(&fname);
+            char *v = cm_exists(m, x) ? format_sv_with_value(m, x, 0) : xstrdup("NULL");
+            fprintf(out, "  %s=%s\n", fn, v);
+            free(fn);
+            free(v);
+        }
+        break;
+    }
+    case K_C_STRUCT: {
+        uint64_t id, nf;
+        pmat_str sname;
+        if (pmat_struct_info(m->f, sv.u.cstruct.meta, &id, &sname, &nf) < 0)
+            break;
+        for (uint64_t j = 0; j < nf; j++) {
+            pmat_str fname;
+            unsigned type;
+            uint64_t v;
+            if (pmat_cstruct_field(m->f, &sv, j, &fname, &type, &v, &m->err) < 0)
+                continue;
+            char *fn = pmat_strdup(&fname);
+            if (type == PMAT_FIELD_PTR) {
+                if (cm_exists(m, v)) {
+                    char *s2 = format_sv_with_value(m, v, 0);
+                    fprintf(out, "  %s=%s\n", fn, s2);
+                    free(s2);
+                }
+            } else if (type == PMAT_FIELD_BOOL)
+                fprintf(out, "  %s=%s\n", fn, v ? "true" : "false");
+            else
+                fprintf(out, "  %s=%" PRIu64 "\n", fn, v);
+            free(fn);
+        }
+        break;
+    }
+    default:
+        /* UNDEF, LVALUE, REGEXP, FORMAT, INVLIST, PADLIST: pmat 0.51 has no
+         * show_TYPE method and dies here; cpmat ends after the common part. */
+        break;
+    }
+    return 0;
+}
+
 /* ---- sizes (Devel::MAT::Tool::Sizes) -------------------------------------------- */
 
 /* Owned size: the SV itself plus everything reachable from it by strong
@@ -1580,6 +1957,7 @@ static const command commands[] = {
     { "inrefs", "Show incoming references to a given SV", cmd_inrefs, "inrefs [OPTIONS...] [SV ADDR]" },
     { "outrefs", "Show outgoing references from a given SV", cmd_outrefs, "outrefs [OPTIONS...] [SV ADDR]" },
     { "roots", "Display a list of the root SVs", cmd_roots, "roots" },
+    { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]" },
     { "stack", "Display the value stack", cmd_stack, "stack" },
     { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary" },
     { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $SKIPCOUNT" },

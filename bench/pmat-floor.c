@@ -11,7 +11,7 @@
  *   qsort_s       qsort() of the n (addr, offset<<8|type) entries in file
  *                 order with a comparison like the reader's
  *   radix_s       the same entries, LSD radix sort on the address bits that
- *                 vary (11 bits a pass, one temporary array)
+ *                 vary (RADIX_BITS (8) a pass, one temporary array)
  *   and MB/s of the file for each.
  * The entries are collected untimed with pmat_heap_next/pmat_sv_read.
  */
@@ -31,6 +31,11 @@
 #include "pmat.h"
 
 typedef struct ent { uint64_t addr, off_type; } ent;
+
+#ifndef RADIX_BITS
+#define RADIX_BITS 8
+#endif
+#define RADIX_N (1u << RADIX_BITS)
 
 static double now(void)
 {
@@ -52,7 +57,7 @@ static void radix(ent *a, size_t n)
 {
     uint64_t lo = ~(uint64_t)0, hi = 0, diff;
     ent *tmp = malloc(n * sizeof *tmp), *src = a, *dst = tmp;
-    size_t *cnt = malloc(2048 * sizeof *cnt);
+    size_t *cnt = malloc(RADIX_N * sizeof *cnt);
     if (!tmp || !cnt) { perror("malloc"); exit(1); }
     for (size_t i = 0; i < n; i++) {
         if (a[i].addr < lo) lo = a[i].addr;
@@ -62,14 +67,14 @@ static void radix(ent *a, size_t n)
     int bits = 0;
     while (bits < 64 && (diff >> bits))
         bits++;
-    for (int shift = 0; shift < bits; shift += 11) {
-        memset(cnt, 0, 2048 * sizeof *cnt);
+    for (int shift = 0; shift < bits; shift += RADIX_BITS) {
+        memset(cnt, 0, RADIX_N * sizeof *cnt);
         for (size_t i = 0; i < n; i++)
-            cnt[((src[i].addr - lo) >> shift) & 2047]++;
+            cnt[((src[i].addr - lo) >> shift) & (RADIX_N - 1)]++;
         size_t sum = 0;
-        for (int b = 0; b < 2048; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
+        for (unsigned b = 0; b < RADIX_N; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
         for (size_t i = 0; i < n; i++)
-            dst[cnt[((src[i].addr - lo) >> shift) & 2047]++] = src[i];
+            dst[cnt[((src[i].addr - lo) >> shift) & (RADIX_N - 1)]++] = src[i];
         ent *t = src; src = dst; dst = t;
     }
     if (src != a)

@@ -441,6 +441,7 @@ static char *bytes_str(int blessed_col, uint64_t v)
 }
 
 static uint64_t *owned_sizes(cm *m);
+static uint64_t metric_size(cm *m, size_t i, int metric);
 
 static int cmd_count(cm *m, int argc, char **argv)
 {
@@ -452,8 +453,7 @@ static int cmd_count(cm *m, int argc, char **argv)
     if (i < argc)
         return usage_err("count: unexpected argument '%s'", argv[i]);
     int blessed = opts[0].set, scalars = opts[1].set, owned = opts[3].set;
-    if (opts[2].set)
-        return usage_err("count: --struct is not supported by cpmat");
+    int structsz = opts[2].set;
     uint64_t c[K_NKINDS][4];
     memset(c, 0, sizeof c);
     /* per kind: svs, bytes, blessed svs, blessed bytes */
@@ -472,7 +472,7 @@ static int cmd_count(cm *m, int argc, char **argv)
         if (pmat_sv_get(m->f, j, &sv, &m->err) < 0)
             continue;
         unsigned k = cm_kind_of(m, j);
-        uint64_t bytes = own ? own[j] : sv.size;
+        uint64_t bytes = own ? own[j] : structsz ? metric_size(m, j, 1) : sv.size;
         int isb = sv.type != PMAT_SVt_C_STRUCT && cm_exists(m, sv.blessed);
         c[k][0]++;
         c[k][1] += bytes;
@@ -555,15 +555,15 @@ static int cmd_count(cm *m, int argc, char **argv)
             uint64_t rs = 0, rb = 0;
             for (size_t p = 0; p < npk[k]; p++) {
                 if (p < 10)
-                    tab_row(&t, 5, xasprintf("    %s", pk[k][p].name), xstrdup(""),
-                            cnt_str(1, pk[k][p].svs), xstrdup(""), bytes_str(1, pk[k][p].bytes));
+                    tab_row(&t, 5, xasprintf("    %s", pk[k][p].name), cnt_str(0, 0),
+                            cnt_str(1, pk[k][p].svs), bytes_str(0, 0), bytes_str(1, pk[k][p].bytes));
                 else {
                     rs += pk[k][p].svs;
                     rb += pk[k][p].bytes;
                 }
             }
             if (npk[k] > 10)
-                tab_row(&t, 5, xstrdup("    (others)"), xstrdup(""), cnt_str(1, rs), xstrdup(""),
+                tab_row(&t, 5, xstrdup("    (others)"), cnt_str(0, 0), cnt_str(1, rs), bytes_str(0, 0),
                         bytes_str(1, rb));
         }
         if (k == K_SCALAR && scalars) {
@@ -1924,14 +1924,261 @@ static int cmd_show(cm *m, int argc, char **argv)
 
 /* ---- sizes (Devel::MAT::Tool::Sizes) -------------------------------------------- */
 
-/* Owned size: the SV itself plus everything reachable from it by strong
- * outrefs that nothing outside that set refers to (a dominator-style
- * computation like Sizes.pm's owned_set: grow the set by adding SVs whose
- * every strong inref comes from inside the set). */
+/* A set of SV indexes (list in insertion order, duplicates allowed as in
+ * Devel::MAT's owned_set). */
+typedef struct idxlist { uint32_t *v; size_t n, cap; } idxlist;
+
+static void il_push(idxlist *l, uint32_t x)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = x;
+}
+
+static uint64_t sv_size(cm *m, size_t i)
+{
+    pmat_sv sv;
+    return pmat_sv_get(m->f, i, &sv, &m->err) == 0 ? sv.size : 0;
+}
+
+/* structure_set: the SV, then the parts of its structure (not immortals) */
+static void structure_set(cm *m, size_t i, idxlist *out_)
+{
+    il_push(out_, (uint32_t)i);
+    pmat_sv sv;
+    if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+        return;
+    unsigned k = cm_kind_of(m, i);
+#define ADD(a) do { uint64_t a_ = (a); size_t j_ = cm_find(m, a_); \
+        if (j_ != NO_IDX && !cm_is_immortal(m, a_)) il_push(out_, (uint32_t)j_); } while (0)
+    if (k == K_ARRAY || k == K_PAD || k == K_PADLIST || k == K_PADNAMES) {
+        for (uint64_t j = 0; j < sv.u.array.n; j++)
+            ADD(pmat_array_elem(m->f, &sv, j));
+    } else if (k == K_HASH || k == K_STASH || k == K_CLASS) {
+        pmat_iter it = { 0, 0 };
+        pmat_str key;
+        uint64_t val;
+        while (pmat_hash_next(m->f, &sv, &it, &key, &val, &m->err) > 0)
+            ADD(val);
+    } else if (k == K_CODE) {
+        cm_code c;
+        if (cm_code_load(m, sv.addr, &c) == 0) {
+            ADD(sv.u.code.padlist);
+            ADD(c.padnames_av);
+            for (size_t d = 0; d < c.npads; d++)
+                ADD(c.pads[d]);
+            ADD(sv.u.code.constval);
+            for (size_t j = 0; j < c.nconsts; j++)
+                ADD(c.consts[j]);
+            for (size_t j = 0; j < c.ngvs; j++)
+                ADD(c.gvs[j]);
+        }
+        cm_code_free(&c);
+    }
+#undef ADD
+}
+
+typedef struct owned_ctx {
+    cm *m;
+    idxlist *more;
+    uint32_t *stamp, gen;
+} owned_ctx;
+
+static void owned_cb(void *ctx, int strength, uint64_t target, const char *name)
+{
+    (void)strength;
+    (void)name;
+    owned_ctx *o = ctx;
+    if (cm_is_immortal(o->m, target))
+        return;
+    size_t j = cm_find(o->m, target);
+    if (j == NO_IDX || o->stamp[j] == o->gen)
+        return;
+    pmat_sv sv;
+    if (pmat_sv_get(o->m->f, j, &sv, &o->m->err) < 0 || sv.refcnt != 1)
+        return;
+    il_push(o->more, (uint32_t)j);
+}
+
+static uint32_t *owned_stamp;
+static uint32_t owned_gen;
+
+/* owned_set: a depth-first walk of strong outrefs to SVs with refcount 1;
+ * like Devel::MAT an SV reached twice before it is visited counts twice. */
+static void owned_set(cm *m, size_t i, idxlist *out_)
+{
+    if (!owned_stamp) {
+        owned_stamp = calloc(m->n + 1, sizeof *owned_stamp);
+        if (!owned_stamp) {
+            fprintf(stderr, "cpmat: out of memory\n");
+            exit(2);
+        }
+    }
+    if (++owned_gen == 0) {
+        memset(owned_stamp, 0, (m->n + 1) * sizeof *owned_stamp);
+        owned_gen = 1;
+    }
+    idxlist more = { 0 };
+    il_push(&more, (uint32_t)i);
+    owned_ctx o = { m, &more, owned_stamp, owned_gen };
+    while (more.n) {
+        uint32_t next = more.v[--more.n];
+        il_push(out_, next);
+        owned_stamp[next] = owned_gen;
+        cm_outrefs(m, pmat_sv_addr(m->f, next), M_STRONG, 0, owned_cb, &o);
+    }
+    free(more.v);
+}
+
+static uint64_t set_size(cm *m, const idxlist *l)
+{
+    uint64_t t = 0;
+    for (size_t j = 0; j < l->n; j++)
+        t += sv_size(m, l->v[j]);
+    return t;
+}
+
+static uint64_t metric_size(cm *m, size_t i, int metric)
+{
+    if (!metric)
+        return sv_size(m, i);
+    idxlist l = { 0 };
+    if (metric == 1)
+        structure_set(m, i, &l);
+    else
+        owned_set(m, i, &l);
+    uint64_t t = set_size(m, &l);
+    free(l.v);
+    return t;
+}
+
 static uint64_t *owned_sizes(cm *m)
 {
-    (void)m;
-    return NULL;
+    uint64_t *r = malloc((m->n + 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        r[i] = metric_size(m, i, 2);
+    return r;
+}
+
+static int cmd_size(cm *m, int argc, char **argv)
+{
+    if (argc < 1)
+        return usage_err("size: need an SV address");
+    if (argc > 1)
+        return usage_err("size: unexpected argument '%s'", argv[1]);
+    uint64_t addr = get_sv_arg(m, "size", argv[0]);
+    if (!addr)
+        return 2;
+    char *f = cm_format_sv(m, addr);
+    fprintf(out, "%s consumes:\n", f);
+    free(f);
+    size_t i = cm_find(m, addr);
+    uint64_t d = 0, st = 0, ow = 0;
+    if (i != NO_IDX && !cm_is_immortal(m, addr)) {
+        d = sv_size(m, i);
+        st = metric_size(m, i, 1);
+        ow = metric_size(m, i, 2);
+    }
+    char *a = cm_format_bytes(d), *b = cm_format_bytes(st), *c = cm_format_bytes(ow);
+    fprintf(out, "  %s directly\n  %s structurally\n  %s including owned referrants\n", a, b, c);
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+}
+
+static uint8_t *largest_seen;
+
+static void list_largest(cm *m, const uint32_t *svs, size_t n, int metric, const char *indent,
+                         const long long *counts, int ncounts)
+{
+    uint64_t *val = xmalloc((n + 1) * sizeof *val);
+    uint8_t *taken = calloc(n + 1, 1);
+    for (size_t j = 0; j < n; j++)
+        val[j] = metric_size(m, svs[j], metric);
+    long long count = ncounts ? counts[0] : 0;
+    while (count-- > 0) {
+        size_t best = NO_IDX;
+        for (size_t j = 0; j < n; j++)
+            if (!taken[j] && (best == NO_IDX || val[j] > val[best]))
+                best = j;
+        if (best == NO_IDX)
+            break;
+        taken[best] = 1;
+        uint32_t sv = svs[best];
+        largest_seen[sv] = 1;
+        char *f = cm_format_sv(m, pmat_sv_addr(m->f, sv)), *b = cm_format_bytes(val[best]);
+        fprintf(out, "%s%s: %s", indent, f, b);
+        free(f);
+        free(b);
+        if (!metric || ncounts < 2) {
+            fputc('\n', out);
+            continue;
+        }
+        idxlist set = { 0 };
+        if (metric == 1)
+            structure_set(m, sv, &set);
+        else
+            owned_set(m, sv, &set);
+        if (set.n <= 1) {
+            fputc('\n', out);
+            free(set.v);
+            continue;
+        }
+        fputs(": of which\n", out);
+        char *sub = xasprintf("%s |   ", indent);
+        list_largest(m, set.v + 1, set.n - 1, metric, sub, counts + 1, ncounts - 1);
+        free(sub);
+        for (size_t j = 1; j < set.n; j++)
+            largest_seen[set.v[j]] = 1;
+        free(set.v);
+    }
+    uint64_t others = 0;
+    for (size_t j = 0; j < n; j++)
+        if (!largest_seen[svs[j]])
+            others += sv_size(m, svs[j]);
+    if (others) {
+        char *b = cm_format_bytes(others);
+        fprintf(out, "%sothers: %s\n", indent, b);
+        free(b);
+    }
+    free(val);
+    free(taken);
+}
+
+static int cmd_largest(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "struct", 0, 0, 0, 0, 0 }, { "owned", 0, 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("largest", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    long long counts[16] = { 5, 3, 2 };
+    int nc = 3;
+    for (int k = 0; i < argc; i++, k++) {
+        char *end;
+        if (k >= 16)
+            return usage_err("largest: too many counts");
+        counts[k] = strtoll(argv[i], &end, 10);
+        if (!*argv[i] || *end)
+            return usage_err("largest: expected a count, not '%s'", argv[i]);
+        if (k >= nc)
+            nc = k + 1;
+    }
+    int metric = opts[1].set ? 2 : opts[0].set ? 1 : 0;
+    uint32_t *all = xmalloc((m->n + 1) * sizeof *all);
+    for (size_t j = 0; j < m->n; j++)
+        all[j] = (uint32_t)j;
+    largest_seen = calloc(m->n + 1, 1);
+    if (!largest_seen)
+        return usage_err("largest: out of memory");
+    list_largest(m, all, m->n, metric, "", counts, nc);
+    free(all);
+    free(largest_seen);
+    return 0;
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -1955,10 +2202,12 @@ static const command commands[] = {
     { "find", "List SVs matching given criteria", cmd_find, "find [FILTER...]" },
     { "identify", "Identify an SV by its referrers", cmd_identify, "identify [OPTIONS...] [SV ADDR]" },
     { "inrefs", "Show incoming references to a given SV", cmd_inrefs, "inrefs [OPTIONS...] [SV ADDR]" },
+    { "largest", "Find the largest SVs by size", cmd_largest, "largest [OPTIONS...] $COUNT*" },
     { "outrefs", "Show outgoing references from a given SV", cmd_outrefs, "outrefs [OPTIONS...] [SV ADDR]" },
     { "roots", "Display a list of the root SVs", cmd_roots, "roots" },
     { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]" },
     { "stack", "Display the value stack", cmd_stack, "stack" },
+    { "size", "Show the size of a given SV", cmd_size, "size [SV ADDR]" },
     { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary" },
     { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $SKIPCOUNT" },
     { NULL, NULL, NULL, NULL }

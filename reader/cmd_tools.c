@@ -1922,6 +1922,449 @@ static int cmd_show(cm *m, int argc, char **argv)
     return 0;
 }
 
+
+static uint64_t stash_value_of(cm *m, uint64_t stash, const char *key)
+{
+    size_t i = cm_find(m, stash);
+    pmat_sv sv;
+    if (i == NO_IDX || pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+        return 0;
+    pmat_iter it = { 0, 0 };
+    pmat_str k;
+    uint64_t v, r = 0;
+    size_t kl = strlen(key);
+    while (pmat_hash_next(m->f, &sv, &it, &k, &v, &m->err) > 0)
+        if (k.len == kl && !memcmp(k.ptr, key, kl))
+            r = v;
+    return r;
+}
+
+/* ---- callers ------------------------------------------------------------------ */
+
+static int cmd_callers(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "pad", 'P', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("callers", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    if (i < argc)
+        return usage_err("callers: unexpected argument '%s'", argv[i]);
+    size_t n = pmat_ctx_count(m->f);
+    /* the true depth of SUB contexts (Dumpfile _fixup) */
+    int64_t *depth = xmalloc((n + 1) * sizeof *depth);
+    for (size_t c = 0; c < n; c++) {
+        pmat_ctx ctx;
+        depth[c] = -1;
+        if (pmat_ctx_get(m->f, c, &ctx, &m->err) < 0 || ctx.type != PMAT_CTX_SUB)
+            continue;
+        int found = 0;
+        for (size_t p = c; p-- > 0;) {
+            pmat_ctx pc;
+            if (pmat_ctx_get(m->f, p, &pc, &m->err) == 0 && pc.type == PMAT_CTX_SUB &&
+                pc.cv == ctx.cv) {
+                depth[c] = pc.olddepth;
+                found = 1;
+                break;
+            }
+        }
+        if (!found) {
+            size_t ci = cm_find(m, ctx.cv);
+            pmat_sv cv;
+            if (ci != NO_IDX && pmat_sv_get(m->f, ci, &cv, &m->err) == 0 && cv.type == PMAT_SVt_CODE)
+                depth[c] = cv.u.code.depth;
+        }
+    }
+    static const char *const gimmes[] = { "", "void", "scalar", "array" };
+    for (size_t c = 0; c < n; c++) {
+        pmat_ctx ctx;
+        if (pmat_ctx_get(m->f, c, &ctx, &m->err) < 0)
+            continue;
+        char *what;
+        if (ctx.type == PMAT_CTX_SUB) {
+            char *f = cm_format_sv(m, ctx.cv), *sym = cm_symname(m, ctx.cv);
+            what = xasprintf("%s=%s", f, sym ? sym : "");
+            free(f);
+            free(sym);
+        } else if (ctx.type == PMAT_CTX_TRY) {
+            what = xstrdup("eval {...}");
+        } else if (ctx.type == PMAT_CTX_EVAL) {
+            size_t ci = cm_find(m, ctx.codesv);
+            pmat_sv cs;
+            char *pv = NULL;
+            if (ci != NO_IDX && pmat_sv_get(m->f, ci, &cs, &m->err) == 0 &&
+                cs.type == PMAT_SVt_SCALAR && (cs.u.scalar.flags & PMAT_SCALAR_HAS_PV))
+                pv = fmt_pv(&cs.u.scalar.pv, 64);
+            what = xasprintf("eval (%s)", pv ? pv : "");
+            free(pv);
+        } else {
+            what = xstrdup("");
+        }
+        char *file = ctx.file.is_null ? xstrdup("") : pmat_strdup(&ctx.file);
+        fprintf(out, "caller(%zu): %s => %s\n  at %s line %" PRIu64 "\n", c, what,
+                ctx.gimme < 4 ? gimmes[ctx.gimme] : "", file, ctx.line);
+        free(what);
+        free(file);
+        if (ctx.type != PMAT_CTX_SUB)
+            continue;
+        /* perl >= 5.23.8 has no blk_sub.argarray: @_ is pad[0] at the depth */
+        uint64_t argsav = ctx.args;
+        if (!argsav && depth[c] >= 1) {
+            cm_code code;
+            if (cm_code_load(m, ctx.cv, &code) == 0 && (size_t)depth[c] <= code.npads) {
+                size_t pi = cm_find(m, code.pads[depth[c] - 1]);
+                pmat_sv psv;
+                if (pi != NO_IDX && pmat_sv_get(m->f, pi, &psv, &m->err) == 0 && psv.u.array.n)
+                    argsav = pmat_array_elem(m->f, &psv, 0);
+            }
+            cm_code_free(&code);
+        }
+        size_t ai = cm_find(m, argsav);
+        if (ai == NO_IDX)
+            continue;
+        int done = 0;
+        pmat_sv args;
+        if (pmat_sv_get(m->f, ai, &args, &m->err) == 0 && args.type == PMAT_SVt_ARRAY)
+            for (uint64_t j = 0; j < args.u.array.n; j++) {
+                uint64_t e = pmat_array_elem(m->f, &args, j);
+                char *v = cm_exists(m, e) ? format_sv_with_value(m, e, 0) : xstrdup("NULL");
+                fprintf(out, "  $_[%" PRIu64 "]: %s\n", j, v);
+                free(v);
+                done++;
+            }
+        char *cvs = cm_format_sv(m, ctx.cv);
+        fprintf(out, "  cv=%s\n", cvs);
+        free(cvs);
+        if (depth[c] > -1) {
+            cm_code code;
+            if (cm_code_load(m, ctx.cv, &code) == 0) {
+                uint64_t pad = depth[c] >= 1 && (size_t)depth[c] <= code.npads ? code.pads[depth[c] - 1] : 0;
+                if (opts[0].set) {
+                    char *ps = cm_exists(m, pad) ? cm_format_sv(m, pad) : xstrdup("NULL");
+                    fprintf(out, "  curpad=%s\n", ps);
+                    free(ps);
+                    pmat_sv psv;
+                    size_t pi = cm_find(m, pad);
+                    if (pi != NO_IDX && pmat_sv_get(m->f, pi, &psv, &m->err) == 0)
+                        show_pad_contents(m, &psv, &code);
+                } else {
+                    size_t six = 0;
+                    for (size_t k = 1; k < code.npadnames && !six; k++)
+                        if (!code.padnames[k].is_null && code.padnames[k].len == 5 &&
+                            !memcmp(code.padnames[k].ptr, "$self", 5))
+                            six = k;
+                    if (six) {
+                        pmat_sv psv;
+                        size_t pi = cm_find(m, pad);
+                        uint64_t e = 0;
+                        if (pi != NO_IDX && pmat_sv_get(m->f, pi, &psv, &m->err) == 0 &&
+                            six < psv.u.array.n)
+                            e = pmat_array_elem(m->f, &psv, six);
+                        done++;
+                        if (cm_exists(m, e)) {
+                            char *v = format_sv_with_value(m, e, 0);
+                            fprintf(out, "  $self: %s\n", v);
+                            free(v);
+                        } else
+                            fputs("  no $self\n", out);
+                    }
+                }
+            }
+            cm_code_free(&code);
+        }
+        if (!done)
+            fputs("  (no args)\n", out);
+    }
+    free(depth);
+    return 0;
+}
+
+/* ---- symbols / packages ---------------------------------------------------------- */
+
+typedef struct symq { uint64_t sv; char *name; } symq;
+typedef struct symqueue { symq *v; size_t n, cap, head; } symqueue;
+
+static void sq_unshift_list(symqueue *q, symq *items, size_t n)
+{
+    size_t live = q->n - q->head;
+    if (q->head >= n) {
+        q->head -= n;
+        memcpy(q->v + q->head, items, n * sizeof *items);
+        return;
+    }
+    symq *nv = xmalloc((live + n + 1) * sizeof *nv);
+    memcpy(nv, items, n * sizeof *items);
+    if (live)
+        memcpy(nv + n, q->v + q->head, live * sizeof *nv);
+    free(q->v);
+    q->v = nv;
+    q->n = q->cap = live + n;
+    q->head = 0;
+}
+
+/* extract_symbols: the stash's keys sorted, named with the prefix */
+static size_t extract_symbols(cm *m, uint64_t stash, const char *prefix, symq **out_)
+{
+    *out_ = NULL;
+    size_t i = cm_find(m, stash);
+    pmat_sv sv;
+    if (i == NO_IDX || cm_is_immortal(m, stash) || pmat_sv_get(m->f, i, &sv, &m->err) < 0 ||
+        (sv.type != PMAT_SVt_HASH && sv.type != PMAT_SVt_STASH && sv.type != PMAT_SVt_CLASS))
+        return 0;
+    kv *v = xmalloc((sv.u.hash.n + 1) * sizeof *v);
+    size_t n = 0;
+    pmat_iter it = { 0, 0 };
+    while (n < sv.u.hash.n && pmat_hash_next(m->f, &sv, &it, &v[n].key, &v[n].val, &m->err) > 0)
+        n++;
+    qsort(v, n, sizeof *v, cmp_kv);
+    symq *r = xmalloc((n + 1) * sizeof *r);
+    for (size_t j = 0; j < n; j++) {
+        char *k = pmat_strdup(&v[j].key);
+        r[j].sv = v[j].val;
+        if (v[j].key.len && v[j].key.ptr[0] < 0x20)
+            r[j].name = xasprintf("{^%c%s}", v[j].key.ptr[0] + 0x40, k + 1);
+        else
+            r[j].name = xasprintf("%s%s", prefix, k);
+        free(k);
+    }
+    free(v);
+    *out_ = r;
+    return n;
+}
+
+static uint64_t defstash(cm *m)
+{
+    for (size_t j = 0; j < cm_nroots(m); j++) {
+        const char *n, *d;
+        uint64_t a;
+        cm_root_get(m, j, &n, &d, &a);
+        if (!strcmp(n, "defstash"))
+            return a;
+    }
+    return 0;
+}
+
+static int cmd_symbols(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "recurse", 'R', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("symbols", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    symqueue q = { 0 };
+    symq *items;
+    size_t n;
+    if (i < argc) {
+        const char *name = argv[i++];
+        if (i < argc)
+            return usage_err("symbols: unexpected argument '%s'", argv[i]);
+        char *sym = xasprintf("%%%s::", name);
+        /* find_stash NAME = the hash slot of glob NAME:: */
+        uint64_t st = cm_find_symbol(m, sym);
+        free(sym);
+        if (!st)
+            return usage_err("symbols: no such package %s", name);
+        char *prefix = xasprintf("%s::", name);
+        n = extract_symbols(m, st, prefix, &items);
+        free(prefix);
+    } else {
+        n = extract_symbols(m, defstash(m), "", &items);
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (!strcmp(items[j].name, "main::") || !strncmp(items[j].name, "_<", 2))
+                free(items[j].name);
+            else
+                items[k++] = items[j];
+        }
+        n = k;
+    }
+    sq_unshift_list(&q, items, n);
+    free(items);
+    while (q.head < q.n) {
+        symq e = q.v[q.head++];
+        size_t gi = cm_find(m, e.sv);
+        if (gi != NO_IDX && !cm_is_immortal(m, e.sv) && cm_kind_of(m, gi) == K_GLOB) {
+            pmat_sv g;
+            pmat_sv_get(m->f, gi, &g, &m->err);
+            const char sig[] = "$@%&";
+            uint64_t sl[] = { g.u.glob.scalar, g.u.glob.array, g.u.glob.hash, g.u.glob.code };
+            for (int k = 0; k < 4; k++)
+                if (cm_exists(m, sl[k])) {
+                    char *f = cm_format_sv(m, sl[k]);
+                    fprintf(out, "%c%s at %s\n", sig[k], e.name, f);
+                    free(f);
+                }
+            if (cm_exists(m, g.u.glob.hash)) {
+                symq x = { g.u.glob.hash, xstrdup(e.name) };
+                sq_unshift_list(&q, &x, 1);
+            }
+        } else if (opts[0].set && gi != NO_IDX && !cm_is_immortal(m, e.sv) &&
+                   (cm_kind_of(m, gi) == K_STASH || cm_kind_of(m, gi) == K_CLASS)) {
+            n = extract_symbols(m, e.sv, e.name, &items);
+            sq_unshift_list(&q, items, n);
+            free(items);
+        }
+        free(e.name);
+    }
+    free(q.v);
+    return 0;
+}
+
+static int cmd_packages(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "versions", 'V', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("packages", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    if (i < argc)
+        return usage_err("packages: unexpected argument '%s'", argv[i]);
+    symqueue q = { 0 };
+    symq *items;
+    size_t n = extract_symbols(m, defstash(m), "", &items), k = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t gi = cm_find(m, items[j].sv);
+        if (gi != NO_IDX && cm_kind_of(m, gi) == K_GLOB && strcmp(items[j].name, "main::"))
+            items[k++] = items[j];
+        else
+            free(items[j].name);
+    }
+    sq_unshift_list(&q, items, k);
+    free(items);
+    while (q.head < q.n) {
+        symq e = q.v[q.head++];
+        size_t gi = cm_find(m, e.sv);
+        pmat_sv g;
+        size_t si;
+        if (gi == NO_IDX || pmat_sv_get(m->f, gi, &g, &m->err) < 0 ||
+            (si = cm_find(m, g.u.glob.hash)) == NO_IDX ||
+            (cm_kind_of(m, si) != K_STASH && cm_kind_of(m, si) != K_CLASS)) {
+            free(e.name);
+            continue;
+        }
+        char *nm = xstrdup(e.name);
+        size_t l = strlen(nm);
+        if (l >= 2 && !strcmp(nm + l - 2, "::"))
+            nm[l - 2] = 0;
+        char *ver = NULL;
+        if (opts[0].set) {
+            uint64_t vg = stash_value_of(m, g.u.glob.hash, "VERSION");
+            size_t vi = cm_find(m, vg);
+            pmat_sv vgs, vs;
+            if (vi != NO_IDX && cm_kind_of(m, vi) == K_GLOB && pmat_sv_get(m->f, vi, &vgs, &m->err) == 0) {
+                size_t xi = cm_find(m, vgs.u.glob.scalar);
+                if (xi != NO_IDX && pmat_sv_get(m->f, xi, &vs, &m->err) == 0 &&
+                    vs.type == PMAT_SVt_SCALAR) {
+                    uint8_t fl = vs.u.scalar.flags;
+                    if (fl & PMAT_SCALAR_HAS_PV)
+                        ver = pmat_strdup(&vs.u.scalar.pv);
+                    else
+                        ver = scalar_num(&vs);
+                }
+            }
+        }
+        char *f = cm_format_sv(m, g.u.glob.hash);
+        fprintf(out, "package %s%s%s at %s\n", nm, ver ? " " : "", ver ? ver : "", f);
+        free(f);
+        free(ver);
+        free(nm);
+        n = extract_symbols(m, g.u.glob.hash, e.name, &items);
+        k = 0;
+        for (size_t j = 0; j < n; j++) {
+            size_t xi = cm_find(m, items[j].sv);
+            if (xi != NO_IDX && !cm_is_immortal(m, items[j].sv) && cm_kind_of(m, xi) == K_GLOB)
+                items[k++] = items[j];
+            else
+                free(items[j].name);
+        }
+        sq_unshift_list(&q, items, k);
+        free(items);
+        free(e.name);
+    }
+    free(q.v);
+    return 0;
+}
+
+/* ---- list-dangling-ptrs ------------------------------------------------------ */
+
+static void dangle(cm *m, uint64_t sv, const char *name, uint64_t addr)
+{
+    if (!addr || cm_find(m, addr) != NO_IDX)
+        return;
+    for (size_t j = 0; j < cm_nroots(m); j++) {
+        const char *n, *d;
+        uint64_t a;
+        cm_root_get(m, j, &n, &d, &a);
+        if (a == addr && cm_exists(m, a))
+            return;
+    }
+    char *f = cm_format_sv(m, sv);
+    fprintf(out, "%s has no %s SV at addr 0x%" PRIx64 "\n", f, name, addr);
+    free(f);
+}
+
+static int cmd_dangling(cm *m, int argc, char **argv)
+{
+    if (argc)
+        return usage_err("list-dangling-ptrs: unexpected argument '%s'", argv[0]);
+    for (size_t i = 0; i < m->n; i++) {
+        pmat_sv sv;
+        if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+            continue;
+        uint64_t a = sv.addr;
+        char buf[64];
+        if (sv.type != PMAT_SVt_C_STRUCT)
+            dangle(m, a, "blessed", sv.blessed);
+        switch (cm_kind_of(m, i)) {
+        case K_GLOB:
+            dangle(m, a, "stash", sv.u.glob.stash);
+            dangle(m, a, "scalar", sv.u.glob.scalar);
+            dangle(m, a, "array", sv.u.glob.array);
+            dangle(m, a, "hash", sv.u.glob.hash);
+            dangle(m, a, "code", sv.u.glob.code);
+            dangle(m, a, "egv", sv.u.glob.egv);
+            dangle(m, a, "io", sv.u.glob.io);
+            dangle(m, a, "form", sv.u.glob.form);
+            break;
+        case K_SCALAR:
+            if (sv.type == PMAT_SVt_SCALAR)
+                dangle(m, a, "ourstash", sv.u.scalar.ourstash);
+            break;
+        case K_REF:
+            dangle(m, a, "rv", sv.u.ref.rv);
+            dangle(m, a, "ourstash", sv.u.ref.ourstash);
+            break;
+        case K_ARRAY: case K_PAD: case K_PADLIST: case K_PADNAMES:
+            for (uint64_t j = 0; j < sv.u.array.n; j++) {
+                snprintf(buf, sizeof buf, "elem [%" PRIu64 "]", j);
+                dangle(m, a, buf, pmat_array_elem(m->f, &sv, j));
+            }
+            break;
+        case K_HASH: case K_STASH: case K_CLASS: {
+            dangle(m, a, "backrefs", sv.u.hash.backrefs);
+            pmat_iter it = { 0, 0 };
+            pmat_str key;
+            uint64_t val;
+            while (pmat_hash_next(m->f, &sv, &it, &key, &val, &m->err) > 0) {
+                char *k = pmat_strdup(&key), *nm = xasprintf("value {%s}", k);
+                dangle(m, a, nm, val);
+                free(k);
+                free(nm);
+            }
+            break;
+        }
+        case K_CODE: {
+            dangle(m, a, "stash", sv.u.code.stash);
+            dangle(m, a, "glob", cm_glob_at(m, i));
+            dangle(m, a, "outside", sv.u.code.outside);
+            dangle(m, a, "padlist", sv.u.code.padlist);
+            dangle(m, a, "constval", sv.u.code.constval);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 /* ---- sizes (Devel::MAT::Tool::Sizes) -------------------------------------------- */
 
 /* A set of SV indexes (list in insertion order, duplicates allowed as in
@@ -2197,18 +2640,22 @@ static int cmd_summary_args(cm *m, int argc, char **argv)
 }
 
 static const command commands[] = {
+    { "callers", "Display the caller stack", cmd_callers, "callers [OPTIONS...]" },
     { "count", "Count the various kinds of SV", cmd_count, "count [OPTIONS...]" },
     { "elems", "List the elements of an ARRAY SV", cmd_elems, "elems [OPTIONS...] [SV ADDR] $STARTIDX" },
     { "find", "List SVs matching given criteria", cmd_find, "find [FILTER...]" },
     { "identify", "Identify an SV by its referrers", cmd_identify, "identify [OPTIONS...] [SV ADDR]" },
     { "inrefs", "Show incoming references to a given SV", cmd_inrefs, "inrefs [OPTIONS...] [SV ADDR]" },
     { "largest", "Find the largest SVs by size", cmd_largest, "largest [OPTIONS...] $COUNT*" },
+    { "list-dangling-ptrs", "Show pointers in SVs that don't lead anywhere", cmd_dangling, "list-dangling-ptrs" },
     { "outrefs", "Show outgoing references from a given SV", cmd_outrefs, "outrefs [OPTIONS...] [SV ADDR]" },
+    { "packages", "Display a list of the packages in the symbol table", cmd_packages, "packages [OPTIONS...]" },
     { "roots", "Display a list of the root SVs", cmd_roots, "roots" },
     { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]" },
     { "stack", "Display the value stack", cmd_stack, "stack" },
     { "size", "Show the size of a given SV", cmd_size, "size [SV ADDR]" },
     { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary" },
+    { "symbols", "Display a list of the symbol table", cmd_symbols, "symbols [OPTIONS...] $START" },
     { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $SKIPCOUNT" },
     { NULL, NULL, NULL, NULL }
 };

@@ -565,6 +565,24 @@ uint64_t cm_padcv(cm *m, size_t idx)
 
 uint64_t cm_glob_at(cm *m, size_t idx)
 {
+    if (m->kind[idx] == K_CODE) {
+        /* several globs may hold the CODE (imports); Devel::MAT picks one in
+         * hash order, cpmat prefers the CODE's own GV when it is one of them */
+        pmat_sv c;
+        if (pmat_sv_get(m->f, idx, &c, &m->err) == 0) {
+            size_t lo = 0, hi = m->nglobat;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (m->globat[mid].key < idx)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (; lo < m->nglobat && m->globat[lo].key == idx; lo++)
+                if (pmat_sv_addr(m->f, m->globat[lo].val) == c.u.code.glob)
+                    return c.u.code.glob;
+        }
+    }
     size_t last = pair_last(m->globat, m->nglobat, idx);
     if (last != NO_IDX)
         return pmat_sv_addr(m->f, last);

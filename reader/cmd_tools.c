@@ -441,6 +441,7 @@ static char *bytes_str(int blessed_col, uint64_t v)
 }
 
 static uint64_t *owned_sizes(cm *m);
+static uint64_t metric_size(cm *m, size_t i, int metric);
 
 static int cmd_count(cm *m, int argc, char **argv)
 {
@@ -452,8 +453,7 @@ static int cmd_count(cm *m, int argc, char **argv)
     if (i < argc)
         return usage_err("count: unexpected argument '%s'", argv[i]);
     int blessed = opts[0].set, scalars = opts[1].set, owned = opts[3].set;
-    if (opts[2].set)
-        return usage_err("count: --struct is not supported by cpmat");
+    int structsz = opts[2].set;
     uint64_t c[K_NKINDS][4];
     memset(c, 0, sizeof c);
     /* per kind: svs, bytes, blessed svs, blessed bytes */
@@ -472,7 +472,7 @@ static int cmd_count(cm *m, int argc, char **argv)
         if (pmat_sv_get(m->f, j, &sv, &m->err) < 0)
             continue;
         unsigned k = cm_kind_of(m, j);
-        uint64_t bytes = own ? own[j] : sv.size;
+        uint64_t bytes = own ? own[j] : structsz ? metric_size(m, j, 1) : sv.size;
         int isb = sv.type != PMAT_SVt_C_STRUCT && cm_exists(m, sv.blessed);
         c[k][0]++;
         c[k][1] += bytes;
@@ -555,15 +555,15 @@ static int cmd_count(cm *m, int argc, char **argv)
             uint64_t rs = 0, rb = 0;
             for (size_t p = 0; p < npk[k]; p++) {
                 if (p < 10)
-                    tab_row(&t, 5, xasprintf("    %s", pk[k][p].name), xstrdup(""),
-                            cnt_str(1, pk[k][p].svs), xstrdup(""), bytes_str(1, pk[k][p].bytes));
+                    tab_row(&t, 5, xasprintf("    %s", pk[k][p].name), cnt_str(0, 0),
+                            cnt_str(1, pk[k][p].svs), bytes_str(0, 0), bytes_str(1, pk[k][p].bytes));
                 else {
                     rs += pk[k][p].svs;
                     rb += pk[k][p].bytes;
                 }
             }
             if (npk[k] > 10)
-                tab_row(&t, 5, xstrdup("    (others)"), xstrdup(""), cnt_str(1, rs), xstrdup(""),
+                tab_row(&t, 5, xstrdup("    (others)"), cnt_str(0, 0), cnt_str(1, rs), bytes_str(0, 0),
                         bytes_str(1, rb));
         }
         if (k == K_SCALAR && scalars) {
@@ -1922,16 +1922,706 @@ static int cmd_show(cm *m, int argc, char **argv)
     return 0;
 }
 
+
+static uint64_t stash_value_of(cm *m, uint64_t stash, const char *key)
+{
+    size_t i = cm_find(m, stash);
+    pmat_sv sv;
+    if (i == NO_IDX || pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+        return 0;
+    pmat_iter it = { 0, 0 };
+    pmat_str k;
+    uint64_t v, r = 0;
+    size_t kl = strlen(key);
+    while (pmat_hash_next(m->f, &sv, &it, &k, &v, &m->err) > 0)
+        if (k.len == kl && !memcmp(k.ptr, key, kl))
+            r = v;
+    return r;
+}
+
+/* ---- callers ------------------------------------------------------------------ */
+
+static int cmd_callers(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "pad", 'P', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("callers", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    if (i < argc)
+        return usage_err("callers: unexpected argument '%s'", argv[i]);
+    size_t n = pmat_ctx_count(m->f);
+    /* the true depth of SUB contexts (Dumpfile _fixup) */
+    int64_t *depth = xmalloc((n + 1) * sizeof *depth);
+    for (size_t c = 0; c < n; c++) {
+        pmat_ctx ctx;
+        depth[c] = -1;
+        if (pmat_ctx_get(m->f, c, &ctx, &m->err) < 0 || ctx.type != PMAT_CTX_SUB)
+            continue;
+        int found = 0;
+        for (size_t p = c; p-- > 0;) {
+            pmat_ctx pc;
+            if (pmat_ctx_get(m->f, p, &pc, &m->err) == 0 && pc.type == PMAT_CTX_SUB &&
+                pc.cv == ctx.cv) {
+                depth[c] = pc.olddepth;
+                found = 1;
+                break;
+            }
+        }
+        if (!found) {
+            size_t ci = cm_find(m, ctx.cv);
+            pmat_sv cv;
+            if (ci != NO_IDX && pmat_sv_get(m->f, ci, &cv, &m->err) == 0 && cv.type == PMAT_SVt_CODE)
+                depth[c] = cv.u.code.depth;
+        }
+    }
+    static const char *const gimmes[] = { "", "void", "scalar", "array" };
+    for (size_t c = 0; c < n; c++) {
+        pmat_ctx ctx;
+        if (pmat_ctx_get(m->f, c, &ctx, &m->err) < 0)
+            continue;
+        char *what;
+        if (ctx.type == PMAT_CTX_SUB) {
+            char *f = cm_format_sv(m, ctx.cv), *sym = cm_symname(m, ctx.cv);
+            what = xasprintf("%s=%s", f, sym ? sym : "");
+            free(f);
+            free(sym);
+        } else if (ctx.type == PMAT_CTX_TRY) {
+            what = xstrdup("eval {...}");
+        } else if (ctx.type == PMAT_CTX_EVAL) {
+            size_t ci = cm_find(m, ctx.codesv);
+            pmat_sv cs;
+            char *pv = NULL;
+            if (ci != NO_IDX && pmat_sv_get(m->f, ci, &cs, &m->err) == 0 &&
+                cs.type == PMAT_SVt_SCALAR && (cs.u.scalar.flags & PMAT_SCALAR_HAS_PV))
+                pv = fmt_pv(&cs.u.scalar.pv, 64);
+            what = xasprintf("eval (%s)", pv ? pv : "");
+            free(pv);
+        } else {
+            what = xstrdup("");
+        }
+        char *file = ctx.file.is_null ? xstrdup("") : pmat_strdup(&ctx.file);
+        fprintf(out, "caller(%zu): %s => %s\n  at %s line %" PRIu64 "\n", c, what,
+                ctx.gimme < 4 ? gimmes[ctx.gimme] : "", file, ctx.line);
+        free(what);
+        free(file);
+        if (ctx.type != PMAT_CTX_SUB)
+            continue;
+        /* perl >= 5.23.8 has no blk_sub.argarray: @_ is pad[0] at the depth */
+        uint64_t argsav = ctx.args;
+        if (!argsav && depth[c] >= 1) {
+            cm_code code;
+            if (cm_code_load(m, ctx.cv, &code) == 0 && (size_t)depth[c] <= code.npads) {
+                size_t pi = cm_find(m, code.pads[depth[c] - 1]);
+                pmat_sv psv;
+                if (pi != NO_IDX && pmat_sv_get(m->f, pi, &psv, &m->err) == 0 && psv.u.array.n)
+                    argsav = pmat_array_elem(m->f, &psv, 0);
+            }
+            cm_code_free(&code);
+        }
+        size_t ai = cm_find(m, argsav);
+        if (ai == NO_IDX)
+            continue;
+        int done = 0;
+        pmat_sv args;
+        if (pmat_sv_get(m->f, ai, &args, &m->err) == 0 && args.type == PMAT_SVt_ARRAY)
+            for (uint64_t j = 0; j < args.u.array.n; j++) {
+                uint64_t e = pmat_array_elem(m->f, &args, j);
+                char *v = cm_exists(m, e) ? format_sv_with_value(m, e, 0) : xstrdup("NULL");
+                fprintf(out, "  $_[%" PRIu64 "]: %s\n", j, v);
+                free(v);
+                done++;
+            }
+        char *cvs = cm_format_sv(m, ctx.cv);
+        fprintf(out, "  cv=%s\n", cvs);
+        free(cvs);
+        if (depth[c] > -1) {
+            cm_code code;
+            if (cm_code_load(m, ctx.cv, &code) == 0) {
+                uint64_t pad = depth[c] >= 1 && (size_t)depth[c] <= code.npads ? code.pads[depth[c] - 1] : 0;
+                if (opts[0].set) {
+                    char *ps = cm_exists(m, pad) ? cm_format_sv(m, pad) : xstrdup("NULL");
+                    fprintf(out, "  curpad=%s\n", ps);
+                    free(ps);
+                    pmat_sv psv;
+                    size_t pi = cm_find(m, pad);
+                    if (pi != NO_IDX && pmat_sv_get(m->f, pi, &psv, &m->err) == 0)
+                        show_pad_contents(m, &psv, &code);
+                } else {
+                    size_t six = 0;
+                    for (size_t k = 1; k < code.npadnames && !six; k++)
+                        if (!code.padnames[k].is_null && code.padnames[k].len == 5 &&
+                            !memcmp(code.padnames[k].ptr, "$self", 5))
+                            six = k;
+                    if (six) {
+                        pmat_sv psv;
+                        size_t pi = cm_find(m, pad);
+                        uint64_t e = 0;
+                        if (pi != NO_IDX && pmat_sv_get(m->f, pi, &psv, &m->err) == 0 &&
+                            six < psv.u.array.n)
+                            e = pmat_array_elem(m->f, &psv, six);
+                        done++;
+                        if (cm_exists(m, e)) {
+                            char *v = format_sv_with_value(m, e, 0);
+                            fprintf(out, "  $self: %s\n", v);
+                            free(v);
+                        } else
+                            fputs("  no $self\n", out);
+                    }
+                }
+            }
+            cm_code_free(&code);
+        }
+        if (!done)
+            fputs("  (no args)\n", out);
+    }
+    free(depth);
+    return 0;
+}
+
+/* ---- symbols / packages ---------------------------------------------------------- */
+
+typedef struct symq { uint64_t sv; char *name; } symq;
+typedef struct symqueue { symq *v; size_t n, cap, head; } symqueue;
+
+static void sq_unshift_list(symqueue *q, symq *items, size_t n)
+{
+    size_t live = q->n - q->head;
+    if (q->head >= n) {
+        q->head -= n;
+        memcpy(q->v + q->head, items, n * sizeof *items);
+        return;
+    }
+    symq *nv = xmalloc((live + n + 1) * sizeof *nv);
+    memcpy(nv, items, n * sizeof *items);
+    if (live)
+        memcpy(nv + n, q->v + q->head, live * sizeof *nv);
+    free(q->v);
+    q->v = nv;
+    q->n = q->cap = live + n;
+    q->head = 0;
+}
+
+/* extract_symbols: the stash's keys sorted, named with the prefix */
+static size_t extract_symbols(cm *m, uint64_t stash, const char *prefix, symq **out_)
+{
+    *out_ = NULL;
+    size_t i = cm_find(m, stash);
+    pmat_sv sv;
+    if (i == NO_IDX || cm_is_immortal(m, stash) || pmat_sv_get(m->f, i, &sv, &m->err) < 0 ||
+        (sv.type != PMAT_SVt_HASH && sv.type != PMAT_SVt_STASH && sv.type != PMAT_SVt_CLASS))
+        return 0;
+    kv *v = xmalloc((sv.u.hash.n + 1) * sizeof *v);
+    size_t n = 0;
+    pmat_iter it = { 0, 0 };
+    while (n < sv.u.hash.n && pmat_hash_next(m->f, &sv, &it, &v[n].key, &v[n].val, &m->err) > 0)
+        n++;
+    qsort(v, n, sizeof *v, cmp_kv);
+    symq *r = xmalloc((n + 1) * sizeof *r);
+    for (size_t j = 0; j < n; j++) {
+        char *k = pmat_strdup(&v[j].key);
+        r[j].sv = v[j].val;
+        if (v[j].key.len && v[j].key.ptr[0] < 0x20)
+            r[j].name = xasprintf("{^%c%s}", v[j].key.ptr[0] + 0x40, k + 1);
+        else
+            r[j].name = xasprintf("%s%s", prefix, k);
+        free(k);
+    }
+    free(v);
+    *out_ = r;
+    return n;
+}
+
+static uint64_t defstash(cm *m)
+{
+    for (size_t j = 0; j < cm_nroots(m); j++) {
+        const char *n, *d;
+        uint64_t a;
+        cm_root_get(m, j, &n, &d, &a);
+        if (!strcmp(n, "defstash"))
+            return a;
+    }
+    return 0;
+}
+
+static int cmd_symbols(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "recurse", 'R', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("symbols", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    symqueue q = { 0 };
+    symq *items;
+    size_t n;
+    if (i < argc) {
+        const char *name = argv[i++];
+        if (i < argc)
+            return usage_err("symbols: unexpected argument '%s'", argv[i]);
+        char *sym = xasprintf("%%%s::", name);
+        /* find_stash NAME = the hash slot of glob NAME:: */
+        uint64_t st = cm_find_symbol(m, sym);
+        free(sym);
+        if (!st)
+            return usage_err("symbols: no such package %s", name);
+        char *prefix = xasprintf("%s::", name);
+        n = extract_symbols(m, st, prefix, &items);
+        free(prefix);
+    } else {
+        n = extract_symbols(m, defstash(m), "", &items);
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (!strcmp(items[j].name, "main::") || !strncmp(items[j].name, "_<", 2))
+                free(items[j].name);
+            else
+                items[k++] = items[j];
+        }
+        n = k;
+    }
+    sq_unshift_list(&q, items, n);
+    free(items);
+    while (q.head < q.n) {
+        symq e = q.v[q.head++];
+        size_t gi = cm_find(m, e.sv);
+        if (gi != NO_IDX && !cm_is_immortal(m, e.sv) && cm_kind_of(m, gi) == K_GLOB) {
+            pmat_sv g;
+            pmat_sv_get(m->f, gi, &g, &m->err);
+            const char sig[] = "$@%&";
+            uint64_t sl[] = { g.u.glob.scalar, g.u.glob.array, g.u.glob.hash, g.u.glob.code };
+            for (int k = 0; k < 4; k++)
+                if (cm_exists(m, sl[k])) {
+                    char *f = cm_format_sv(m, sl[k]);
+                    fprintf(out, "%c%s at %s\n", sig[k], e.name, f);
+                    free(f);
+                }
+            if (cm_exists(m, g.u.glob.hash)) {
+                symq x = { g.u.glob.hash, xstrdup(e.name) };
+                sq_unshift_list(&q, &x, 1);
+            }
+        } else if (opts[0].set && gi != NO_IDX && !cm_is_immortal(m, e.sv) &&
+                   (cm_kind_of(m, gi) == K_STASH || cm_kind_of(m, gi) == K_CLASS)) {
+            n = extract_symbols(m, e.sv, e.name, &items);
+            sq_unshift_list(&q, items, n);
+            free(items);
+        }
+        free(e.name);
+    }
+    free(q.v);
+    return 0;
+}
+
+static int cmd_packages(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "versions", 'V', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("packages", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    if (i < argc)
+        return usage_err("packages: unexpected argument '%s'", argv[i]);
+    symqueue q = { 0 };
+    symq *items;
+    size_t n = extract_symbols(m, defstash(m), "", &items), k = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t gi = cm_find(m, items[j].sv);
+        if (gi != NO_IDX && cm_kind_of(m, gi) == K_GLOB && strcmp(items[j].name, "main::"))
+            items[k++] = items[j];
+        else
+            free(items[j].name);
+    }
+    sq_unshift_list(&q, items, k);
+    free(items);
+    while (q.head < q.n) {
+        symq e = q.v[q.head++];
+        size_t gi = cm_find(m, e.sv);
+        pmat_sv g;
+        size_t si;
+        if (gi == NO_IDX || pmat_sv_get(m->f, gi, &g, &m->err) < 0 ||
+            (si = cm_find(m, g.u.glob.hash)) == NO_IDX ||
+            (cm_kind_of(m, si) != K_STASH && cm_kind_of(m, si) != K_CLASS)) {
+            free(e.name);
+            continue;
+        }
+        char *nm = xstrdup(e.name);
+        size_t l = strlen(nm);
+        if (l >= 2 && !strcmp(nm + l - 2, "::"))
+            nm[l - 2] = 0;
+        char *ver = NULL;
+        if (opts[0].set) {
+            uint64_t vg = stash_value_of(m, g.u.glob.hash, "VERSION");
+            size_t vi = cm_find(m, vg);
+            pmat_sv vgs, vs;
+            if (vi != NO_IDX && cm_kind_of(m, vi) == K_GLOB && pmat_sv_get(m->f, vi, &vgs, &m->err) == 0) {
+                size_t xi = cm_find(m, vgs.u.glob.scalar);
+                if (xi != NO_IDX && pmat_sv_get(m->f, xi, &vs, &m->err) == 0 &&
+                    vs.type == PMAT_SVt_SCALAR) {
+                    uint8_t fl = vs.u.scalar.flags;
+                    if (fl & PMAT_SCALAR_HAS_PV)
+                        ver = pmat_strdup(&vs.u.scalar.pv);
+                    else
+                        ver = scalar_num(&vs);
+                }
+            }
+        }
+        char *f = cm_format_sv(m, g.u.glob.hash);
+        fprintf(out, "package %s%s%s at %s\n", nm, ver ? " " : "", ver ? ver : "", f);
+        free(f);
+        free(ver);
+        free(nm);
+        n = extract_symbols(m, g.u.glob.hash, e.name, &items);
+        k = 0;
+        for (size_t j = 0; j < n; j++) {
+            size_t xi = cm_find(m, items[j].sv);
+            if (xi != NO_IDX && !cm_is_immortal(m, items[j].sv) && cm_kind_of(m, xi) == K_GLOB)
+                items[k++] = items[j];
+            else
+                free(items[j].name);
+        }
+        sq_unshift_list(&q, items, k);
+        free(items);
+        free(e.name);
+    }
+    free(q.v);
+    return 0;
+}
+
+/* ---- list-dangling-ptrs ------------------------------------------------------ */
+
+static void dangle(cm *m, uint64_t sv, const char *name, uint64_t addr)
+{
+    if (!addr || cm_find(m, addr) != NO_IDX)
+        return;
+    for (size_t j = 0; j < cm_nroots(m); j++) {
+        const char *n, *d;
+        uint64_t a;
+        cm_root_get(m, j, &n, &d, &a);
+        if (a == addr && cm_exists(m, a))
+            return;
+    }
+    char *f = cm_format_sv(m, sv);
+    fprintf(out, "%s has no %s SV at addr 0x%" PRIx64 "\n", f, name, addr);
+    free(f);
+}
+
+static int cmd_dangling(cm *m, int argc, char **argv)
+{
+    if (argc)
+        return usage_err("list-dangling-ptrs: unexpected argument '%s'", argv[0]);
+    for (size_t i = 0; i < m->n; i++) {
+        pmat_sv sv;
+        if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+            continue;
+        uint64_t a = sv.addr;
+        char buf[64];
+        if (sv.type != PMAT_SVt_C_STRUCT)
+            dangle(m, a, "blessed", sv.blessed);
+        switch (cm_kind_of(m, i)) {
+        case K_GLOB:
+            dangle(m, a, "stash", sv.u.glob.stash);
+            dangle(m, a, "scalar", sv.u.glob.scalar);
+            dangle(m, a, "array", sv.u.glob.array);
+            dangle(m, a, "hash", sv.u.glob.hash);
+            dangle(m, a, "code", sv.u.glob.code);
+            dangle(m, a, "egv", sv.u.glob.egv);
+            dangle(m, a, "io", sv.u.glob.io);
+            dangle(m, a, "form", sv.u.glob.form);
+            break;
+        case K_SCALAR:
+            if (sv.type == PMAT_SVt_SCALAR)
+                dangle(m, a, "ourstash", sv.u.scalar.ourstash);
+            break;
+        case K_REF:
+            dangle(m, a, "rv", sv.u.ref.rv);
+            dangle(m, a, "ourstash", sv.u.ref.ourstash);
+            break;
+        case K_ARRAY: case K_PAD: case K_PADLIST: case K_PADNAMES:
+            for (uint64_t j = 0; j < sv.u.array.n; j++) {
+                snprintf(buf, sizeof buf, "elem [%" PRIu64 "]", j);
+                dangle(m, a, buf, pmat_array_elem(m->f, &sv, j));
+            }
+            break;
+        case K_HASH: case K_STASH: case K_CLASS: {
+            dangle(m, a, "backrefs", sv.u.hash.backrefs);
+            pmat_iter it = { 0, 0 };
+            pmat_str key;
+            uint64_t val;
+            while (pmat_hash_next(m->f, &sv, &it, &key, &val, &m->err) > 0) {
+                char *k = pmat_strdup(&key), *nm = xasprintf("value {%s}", k);
+                dangle(m, a, nm, val);
+                free(k);
+                free(nm);
+            }
+            break;
+        }
+        case K_CODE: {
+            dangle(m, a, "stash", sv.u.code.stash);
+            dangle(m, a, "glob", cm_glob_at(m, i));
+            dangle(m, a, "outside", sv.u.code.outside);
+            dangle(m, a, "padlist", sv.u.code.padlist);
+            dangle(m, a, "constval", sv.u.code.constval);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 /* ---- sizes (Devel::MAT::Tool::Sizes) -------------------------------------------- */
 
-/* Owned size: the SV itself plus everything reachable from it by strong
- * outrefs that nothing outside that set refers to (a dominator-style
- * computation like Sizes.pm's owned_set: grow the set by adding SVs whose
- * every strong inref comes from inside the set). */
+/* A set of SV indexes (list in insertion order, duplicates allowed as in
+ * Devel::MAT's owned_set). */
+typedef struct idxlist { uint32_t *v; size_t n, cap; } idxlist;
+
+static void il_push(idxlist *l, uint32_t x)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = x;
+}
+
+static uint64_t sv_size(cm *m, size_t i)
+{
+    pmat_sv sv;
+    return pmat_sv_get(m->f, i, &sv, &m->err) == 0 ? sv.size : 0;
+}
+
+/* structure_set: the SV, then the parts of its structure (not immortals) */
+static void structure_set(cm *m, size_t i, idxlist *out_)
+{
+    il_push(out_, (uint32_t)i);
+    pmat_sv sv;
+    if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+        return;
+    unsigned k = cm_kind_of(m, i);
+#define ADD(a) do { uint64_t a_ = (a); size_t j_ = cm_find(m, a_); \
+        if (j_ != NO_IDX && !cm_is_immortal(m, a_)) il_push(out_, (uint32_t)j_); } while (0)
+    if (k == K_ARRAY || k == K_PAD || k == K_PADLIST || k == K_PADNAMES) {
+        for (uint64_t j = 0; j < sv.u.array.n; j++)
+            ADD(pmat_array_elem(m->f, &sv, j));
+    } else if (k == K_HASH || k == K_STASH || k == K_CLASS) {
+        pmat_iter it = { 0, 0 };
+        pmat_str key;
+        uint64_t val;
+        while (pmat_hash_next(m->f, &sv, &it, &key, &val, &m->err) > 0)
+            ADD(val);
+    } else if (k == K_CODE) {
+        cm_code c;
+        if (cm_code_load(m, sv.addr, &c) == 0) {
+            ADD(sv.u.code.padlist);
+            ADD(c.padnames_av);
+            for (size_t d = 0; d < c.npads; d++)
+                ADD(c.pads[d]);
+            ADD(sv.u.code.constval);
+            for (size_t j = 0; j < c.nconsts; j++)
+                ADD(c.consts[j]);
+            for (size_t j = 0; j < c.ngvs; j++)
+                ADD(c.gvs[j]);
+        }
+        cm_code_free(&c);
+    }
+#undef ADD
+}
+
+typedef struct owned_ctx {
+    cm *m;
+    idxlist *more;
+    uint32_t *stamp, gen;
+} owned_ctx;
+
+static void owned_cb(void *ctx, int strength, uint64_t target, const char *name)
+{
+    (void)strength;
+    (void)name;
+    owned_ctx *o = ctx;
+    if (cm_is_immortal(o->m, target))
+        return;
+    size_t j = cm_find(o->m, target);
+    if (j == NO_IDX || o->stamp[j] == o->gen)
+        return;
+    pmat_sv sv;
+    if (pmat_sv_get(o->m->f, j, &sv, &o->m->err) < 0 || sv.refcnt != 1)
+        return;
+    il_push(o->more, (uint32_t)j);
+}
+
+static uint32_t *owned_stamp;
+static uint32_t owned_gen;
+
+/* owned_set: a depth-first walk of strong outrefs to SVs with refcount 1;
+ * like Devel::MAT an SV reached twice before it is visited counts twice. */
+static void owned_set(cm *m, size_t i, idxlist *out_)
+{
+    if (!owned_stamp) {
+        owned_stamp = calloc(m->n + 1, sizeof *owned_stamp);
+        if (!owned_stamp) {
+            fprintf(stderr, "cpmat: out of memory\n");
+            exit(2);
+        }
+    }
+    if (++owned_gen == 0) {
+        memset(owned_stamp, 0, (m->n + 1) * sizeof *owned_stamp);
+        owned_gen = 1;
+    }
+    idxlist more = { 0 };
+    il_push(&more, (uint32_t)i);
+    owned_ctx o = { m, &more, owned_stamp, owned_gen };
+    while (more.n) {
+        uint32_t next = more.v[--more.n];
+        il_push(out_, next);
+        owned_stamp[next] = owned_gen;
+        cm_outrefs(m, pmat_sv_addr(m->f, next), M_STRONG, 0, owned_cb, &o);
+    }
+    free(more.v);
+}
+
+static uint64_t set_size(cm *m, const idxlist *l)
+{
+    uint64_t t = 0;
+    for (size_t j = 0; j < l->n; j++)
+        t += sv_size(m, l->v[j]);
+    return t;
+}
+
+static uint64_t metric_size(cm *m, size_t i, int metric)
+{
+    if (!metric)
+        return sv_size(m, i);
+    idxlist l = { 0 };
+    if (metric == 1)
+        structure_set(m, i, &l);
+    else
+        owned_set(m, i, &l);
+    uint64_t t = set_size(m, &l);
+    free(l.v);
+    return t;
+}
+
 static uint64_t *owned_sizes(cm *m)
 {
-    (void)m;
-    return NULL;
+    uint64_t *r = malloc((m->n + 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        r[i] = metric_size(m, i, 2);
+    return r;
+}
+
+static int cmd_size(cm *m, int argc, char **argv)
+{
+    if (argc < 1)
+        return usage_err("size: need an SV address");
+    if (argc > 1)
+        return usage_err("size: unexpected argument '%s'", argv[1]);
+    uint64_t addr = get_sv_arg(m, "size", argv[0]);
+    if (!addr)
+        return 2;
+    char *f = cm_format_sv(m, addr);
+    fprintf(out, "%s consumes:\n", f);
+    free(f);
+    size_t i = cm_find(m, addr);
+    uint64_t d = 0, st = 0, ow = 0;
+    if (i != NO_IDX && !cm_is_immortal(m, addr)) {
+        d = sv_size(m, i);
+        st = metric_size(m, i, 1);
+        ow = metric_size(m, i, 2);
+    }
+    char *a = cm_format_bytes(d), *b = cm_format_bytes(st), *c = cm_format_bytes(ow);
+    fprintf(out, "  %s directly\n  %s structurally\n  %s including owned referrants\n", a, b, c);
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+}
+
+static uint8_t *largest_seen;
+
+static void list_largest(cm *m, const uint32_t *svs, size_t n, int metric, const char *indent,
+                         const long long *counts, int ncounts)
+{
+    uint64_t *val = xmalloc((n + 1) * sizeof *val);
+    uint8_t *taken = calloc(n + 1, 1);
+    for (size_t j = 0; j < n; j++)
+        val[j] = metric_size(m, svs[j], metric);
+    long long count = ncounts ? counts[0] : 0;
+    while (count-- > 0) {
+        size_t best = NO_IDX;
+        for (size_t j = 0; j < n; j++)
+            if (!taken[j] && (best == NO_IDX || val[j] > val[best]))
+                best = j;
+        if (best == NO_IDX)
+            break;
+        taken[best] = 1;
+        uint32_t sv = svs[best];
+        largest_seen[sv] = 1;
+        char *f = cm_format_sv(m, pmat_sv_addr(m->f, sv)), *b = cm_format_bytes(val[best]);
+        fprintf(out, "%s%s: %s", indent, f, b);
+        free(f);
+        free(b);
+        if (!metric || ncounts < 2) {
+            fputc('\n', out);
+            continue;
+        }
+        idxlist set = { 0 };
+        if (metric == 1)
+            structure_set(m, sv, &set);
+        else
+            owned_set(m, sv, &set);
+        if (set.n <= 1) {
+            fputc('\n', out);
+            free(set.v);
+            continue;
+        }
+        fputs(": of which\n", out);
+        char *sub = xasprintf("%s |   ", indent);
+        list_largest(m, set.v + 1, set.n - 1, metric, sub, counts + 1, ncounts - 1);
+        free(sub);
+        for (size_t j = 1; j < set.n; j++)
+            largest_seen[set.v[j]] = 1;
+        free(set.v);
+    }
+    uint64_t others = 0;
+    for (size_t j = 0; j < n; j++)
+        if (!largest_seen[svs[j]])
+            others += sv_size(m, svs[j]);
+    if (others) {
+        char *b = cm_format_bytes(others);
+        fprintf(out, "%sothers: %s\n", indent, b);
+        free(b);
+    }
+    free(val);
+    free(taken);
+}
+
+static int cmd_largest(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "struct", 0, 0, 0, 0, 0 }, { "owned", 0, 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("largest", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    long long counts[16] = { 5, 3, 2 };
+    int nc = 3;
+    for (int k = 0; i < argc; i++, k++) {
+        char *end;
+        if (k >= 16)
+            return usage_err("largest: too many counts");
+        counts[k] = strtoll(argv[i], &end, 10);
+        if (!*argv[i] || *end)
+            return usage_err("largest: expected a count, not '%s'", argv[i]);
+        if (k >= nc)
+            nc = k + 1;
+    }
+    int metric = opts[1].set ? 2 : opts[0].set ? 1 : 0;
+    uint32_t *all = xmalloc((m->n + 1) * sizeof *all);
+    for (size_t j = 0; j < m->n; j++)
+        all[j] = (uint32_t)j;
+    largest_seen = calloc(m->n + 1, 1);
+    if (!largest_seen)
+        return usage_err("largest: out of memory");
+    list_largest(m, all, m->n, metric, "", counts, nc);
+    free(all);
+    free(largest_seen);
+    return 0;
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -1950,16 +2640,22 @@ static int cmd_summary_args(cm *m, int argc, char **argv)
 }
 
 static const command commands[] = {
+    { "callers", "Display the caller stack", cmd_callers, "callers [OPTIONS...]" },
     { "count", "Count the various kinds of SV", cmd_count, "count [OPTIONS...]" },
     { "elems", "List the elements of an ARRAY SV", cmd_elems, "elems [OPTIONS...] [SV ADDR] $STARTIDX" },
     { "find", "List SVs matching given criteria", cmd_find, "find [FILTER...]" },
     { "identify", "Identify an SV by its referrers", cmd_identify, "identify [OPTIONS...] [SV ADDR]" },
     { "inrefs", "Show incoming references to a given SV", cmd_inrefs, "inrefs [OPTIONS...] [SV ADDR]" },
+    { "largest", "Find the largest SVs by size", cmd_largest, "largest [OPTIONS...] $COUNT*" },
+    { "list-dangling-ptrs", "Show pointers in SVs that don't lead anywhere", cmd_dangling, "list-dangling-ptrs" },
     { "outrefs", "Show outgoing references from a given SV", cmd_outrefs, "outrefs [OPTIONS...] [SV ADDR]" },
+    { "packages", "Display a list of the packages in the symbol table", cmd_packages, "packages [OPTIONS...]" },
     { "roots", "Display a list of the root SVs", cmd_roots, "roots" },
     { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]" },
     { "stack", "Display the value stack", cmd_stack, "stack" },
+    { "size", "Show the size of a given SV", cmd_size, "size [SV ADDR]" },
     { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary" },
+    { "symbols", "Display a list of the symbol table", cmd_symbols, "symbols [OPTIONS...] $START" },
     { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $SKIPCOUNT" },
     { NULL, NULL, NULL, NULL }
 };

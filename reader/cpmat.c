@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pmat.h"
+#include "cmd_int.h"
 
 static FILE *out;
 
@@ -576,46 +577,105 @@ static int cmd_info(const pmat_file *f)
 }
 
 static const char usage[] =
-    "usage: cpmat FILE info | cpmat FILE dump | cpmat --help\n"
-    "  info  perl and format version, flags, SV counts per type, counts of roots,\n"
-    "        stack entries, contexts, mortals\n"
-    "  dump  one line per record (see the cpmat manual page for the format)\n"
-    "Exit status: 0 on success, 2 on any error (one line on stderr).\n";
+    "usage: cpmat [--quiet] FILE COMMAND [ARGS...]\n"
+    "       cpmat help [COMMAND]\n"
+    "       cpmat --help\n"
+    "Answers pmat's commands natively; without --quiet it first prints pmat's\n"
+    "two summary lines (not for info and dump).  Commands:\n";
+
+static void help(FILE *o)
+{
+    fputs(usage, o);
+    cm_help_summary(o);
+    fputs("Exit status: 0 on success, 2 on any error (one line on stderr).\n", o);
+}
 
 int main(int argc, char **argv)
 {
     out = stdout;
+    int ai = 1, quiet = 0;
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(usage, stdout);
+        help(stdout);
         return 0;
     }
-    if (argc != 3) {
-        fprintf(stderr, "cpmat: bad arguments: expected FILE and a command (info or dump); "
-                "try cpmat --help\n");
+    if (argc >= 2 && !strcmp(argv[1], "help")) {
+        if (argc == 2) {
+            help(stdout);
+            return 0;
+        }
+        if (argc == 3 && cm_help_cmd(argv[2], stdout) == 0)
+            return 0;
+        if (argc == 3 && (!strcmp(argv[2], "info") || !strcmp(argv[2], "dump") ||
+                          !strcmp(argv[2], "help"))) {
+            help(stdout);
+            return 0;
+        }
+        fprintf(stderr, "cpmat: help: no such command '%s'\n", argc > 2 ? argv[2] : "");
         return 2;
     }
-    const char *path = argv[1], *cmd = argv[2];
-    int dump = !strcmp(cmd, "dump");
-    if (!dump && strcmp(cmd, "info") != 0) {
-        fprintf(stderr, "cpmat: %s: unknown command '%s' (expected info or dump)\n", path, cmd);
+    while (ai < argc && argv[ai][0] == '-' && argv[ai][1]) {
+        if (!strcmp(argv[ai], "--quiet") || !strcmp(argv[ai], "-q"))
+            quiet = 1;
+        else if (!strcmp(argv[ai], "--")) {
+            ai++;
+            break;
+        } else {
+            fprintf(stderr, "cpmat: unknown option '%s'; try cpmat --help\n", argv[ai]);
+            return 2;
+        }
+        ai++;
+    }
+    if (argc - ai < 2) {
+        fprintf(stderr, "cpmat: bad arguments: expected FILE and a command; try cpmat --help\n");
+        return 2;
+    }
+    const char *path = argv[ai], *cmd = argv[ai + 1];
+    int dump = !strcmp(cmd, "dump"), info = !strcmp(cmd, "info");
+    if (!dump && !info && (!cm_is_command(cmd) || !strcmp(cmd, "help"))) {
+        fprintf(stderr, "cpmat: %s: unknown command '%s'; try cpmat --help\n", path, cmd);
+        return 2;
+    }
+    if ((dump || info) && argc - ai != 2) {
+        fprintf(stderr, "cpmat: %s: unexpected argument '%s'\n", cmd, argv[ai + 2]);
         return 2;
     }
     /* Big dumps produce big output: a large stdio buffer keeps write(2)s few. */
     static char buf[1 << 16];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
 
-    pmat_error err;
-    memset(&err, 0, sizeof err);
-    pmat_file *f = pmat_open(path, &err);
-    if (!f)
-        return die_err(&err);
-    int rc = dump ? cmd_dump(f, &err) : cmd_info(f);
-    if (rc < 0) {
-        int r = die_err(&err);
+    int rc;
+    if (dump || info) {
+        pmat_error err;
+        memset(&err, 0, sizeof err);
+        pmat_file *f = pmat_open(path, &err);
+        if (!f)
+            return die_err(&err);
+        rc = dump ? cmd_dump(f, &err) : cmd_info(f);
+        if (rc < 0) {
+            int r = die_err(&err);
+            pmat_close(f);
+            return r;
+        }
         pmat_close(f);
-        return r;
+    } else {
+        cm m;
+        if (cm_open(&m, path) < 0) {
+            int r = die_err(&m.err);
+            cm_close(&m);
+            return r;
+        }
+        if (!quiet) {
+            char ver[40];
+            fprintf(out, "Perl memory dumpfile from perl %s %s\n",
+                    pmat_perl_version(m.f, ver, sizeof ver),
+                    m.h->ithreads ? "threaded" : "non-threaded");
+            fprintf(out, "Heap contains %zu objects\n", m.n);
+        }
+        rc = cm_run(&m, cmd, argc - ai - 2, argv + ai + 2, stdout);
+        cm_close(&m);
+        if (rc)
+            return rc;
     }
-    pmat_close(f);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cpmat: %s: error writing output\n", path);
         return 2;

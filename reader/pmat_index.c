@@ -126,6 +126,122 @@ static int cmp_ext(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* LSD radix sort of the SV index by address, RADIX_BITS a pass, skipping
+ * the passes where every address has the same digit (addresses share their
+ * high bits).  The index is built in file order, so off_type already
+ * ascends and a stable sort by addr gives exactly qsort's cmp_sv order.
+ * Needs a temporary copy of the index; -1 if it cannot be allocated (the
+ * caller then falls back to qsort). */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+static int radix_sort_svs(pmat_svent *v, size_t n)
+{
+    pmat_svent *tmp = malloc(n * sizeof *tmp);
+    size_t *cnt = malloc(RADIX_SIZE * sizeof *cnt);
+    if (!tmp || !cnt) {
+        free(tmp);
+        free(cnt);
+        return -1;
+    }
+    pmat_svent *src = v, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+        memset(cnt, 0, RADIX_SIZE * sizeof *cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(src[i].addr >> shift) & (RADIX_SIZE - 1)]++;
+        if (cnt[(src[0].addr >> shift) & (RADIX_SIZE - 1)] == n)
+            continue;               /* all addresses share this digit */
+        size_t sum = 0;
+        for (size_t d = 0; d < RADIX_SIZE; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[(src[i].addr >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+        pmat_svent *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    free(tmp);
+    free(cnt);
+    return 0;
+}
+
+/* Already in order?  Dumps walk the arenas, so often nearly. */
+static int svs_sorted(const pmat_svent *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (cmp_sv(&v[i - 1], &v[i]) > 0)
+            return 0;
+    return 1;
+}
+
+/* Fast path of the indexing pass: the end of a plain SV record (GLOB,
+ * SCALAR, REF, ARRAY, HASH, STASH, IO, ... - not CODE, CLASS, C_STRUCT)
+ * from the size tables, checking every part against the end of the file.
+ * 0 when anything is unusual: the caller then parses the record with the
+ * full parser, which reports the exact error. */
+static uint64_t fast_sv_end(const pmat_file *f, uint64_t pos)
+{
+    const unsigned char *map = f->map;
+    uint64_t end = f->size, ul = (uint64_t)f->h.uint_len, pl = (uint64_t)f->h.ptr_len;
+    unsigned type = map[pos];
+    if (type == 0 || type >= 0x7f || type >= f->h.n_types || type == PMAT_SVt_CODE ||
+        type == PMAT_SVt_CLASS)
+        return 0;
+    pos++;
+    uint64_t body_n = 0;
+    for (int part = 0; part < 2; part++) {
+        const pmat_sizes *sz = &f->h.types[part ? type : 0];
+        if (end - pos < sz->bytes)
+            return 0;
+        if (part && (type == PMAT_SVt_ARRAY || type == PMAT_SVt_OBJECT || type == PMAT_SVt_HASH ||
+                     type == PMAT_SVt_STASH)) {
+            if (sz->bytes < ul)
+                return 0;
+            body_n = pmat_get_uint_n(f, map + pos, (int)ul);
+        }
+        pos += sz->bytes;
+        if ((end - pos) / pl < sz->nptrs)
+            return 0;
+        pos += sz->nptrs * pl;
+        for (unsigned i = 0; i < sz->nstrs; i++) {
+            if (end - pos < ul)
+                return 0;
+            uint64_t len = pmat_get_uint_n(f, map + pos, (int)ul);
+            pos += ul;
+            if (len == f->minus_1)
+                continue;
+            if (end - pos < len)
+                return 0;
+            pos += len;
+        }
+    }
+    if (type == PMAT_SVt_ARRAY || type == PMAT_SVt_OBJECT) {
+        if ((end - pos) / pl < body_n)
+            return 0;
+        pos += body_n * pl;
+    } else if (type == PMAT_SVt_HASH || type == PMAT_SVt_STASH) {
+        for (uint64_t i = 0; i < body_n; i++) {
+            if (end - pos < ul)
+                return 0;
+            uint64_t len = pmat_get_uint_n(f, map + pos, (int)ul);
+            pos += ul;
+            if (len != f->minus_1) {
+                if (end - pos < len)
+                    return 0;
+                pos += len;
+            }
+            if (end - pos < pl)
+                return 0;
+            pos += pl;
+        }
+    }
+    return pos;
+}
+
 static int index_heap(pmat_file *f, pmat_error *err)
 {
     size_t svcap = 0, xcap = 0, mcap = 0;
@@ -134,7 +250,16 @@ static int index_heap(pmat_file *f, pmat_error *err)
     pmat_cur c;
     pmat_cur_init(&c, f, f->heap_off, err, "heap");
     int rc;
-    while ((rc = pmat_heap_next(f, &it, &rec, err)) > 0) {
+    for (;;) {
+        uint64_t at = it.pos ? it.pos : f->heap_off, next;
+        if (at < f->size && (next = fast_sv_end(f, at)) != 0) {
+            rec.kind = PMAT_REC_SV;
+            rec.type = f->map[at];
+            rec.offset = at;
+            it.pos = next;
+        } else if ((rc = pmat_heap_next(f, &it, &rec, err)) <= 0) {
+            break;
+        }
         c.pos = rec.offset;
         if (add_record(f, &c, &rec, &svcap, &xcap, &mcap) < 0)
             return -1;
@@ -145,8 +270,10 @@ static int index_heap(pmat_file *f, pmat_error *err)
     trim((void **)&f->svs, f->nsvs, sizeof *f->svs);
     trim((void **)&f->exts, f->nexts, sizeof *f->exts);
     /* qsort's base must not be NULL, even for zero elements. */
-    if (f->nsvs > 1)
-        qsort(f->svs, f->nsvs, sizeof *f->svs, cmp_sv);
+    if (f->nsvs > 1 && !svs_sorted(f->svs, f->nsvs)) {
+        if (f->nsvs < 4096 || radix_sort_svs(f->svs, f->nsvs) < 0)
+            qsort(f->svs, f->nsvs, sizeof *f->svs, cmp_sv);
+    }
     if (f->nexts > 1)
         qsort(f->exts, f->nexts, sizeof *f->exts, cmp_ext);
     return 0;

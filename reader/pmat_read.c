@@ -40,6 +40,18 @@ static int need(pmat_cur *c, uint64_t n)
 uint64_t pmat_get_uint_n(const pmat_file *f, const unsigned char *p, int len)
 {
     uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the common case (a little-endian file on a little-endian host) */
+    if (!f->h.big_endian && len == 8) {
+        memcpy(&v, p, 8);
+        return v;
+    }
+    if (!f->h.big_endian && len == 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        return w;
+    }
+#endif
     if (f->h.big_endian)
         for (int i = 0; i < len; i++)
             v = (v << 8) | p[i];

@@ -461,10 +461,23 @@ static int sv_parse(pmat_cur *c, pmat_sv *o, int walk_body)
         return pmat_fail(c, "unknown SV type %u (the size table has %u types)", type,
                          f->h.n_types);
     }
-    char what[40];
+    /* "GLOB header", ...; "SV type header" for types without a name (no
+     * formatting per record: this runs for every SV of the file) */
+    static const char *const what_hdr[] = {
+        "SV type header", "GLOB header", "SCALAR header", "REF header", "ARRAY header",
+        "HASH header", "STASH header", "CODE header", "IO header", "LVALUE header",
+        "REGEXP header", "FORMAT header", "INVLIST header", "UNDEF header", "YES header",
+        "NO header", "OBJECT header", "CLASS header"
+    };
     const char *tn = pmat_sv_type_name(type);
-    snprintf(what, sizeof what, "%s%s header", tn ? tn : "SV", tn ? "" : " type");
-    c->what = what;
+    char what[40];
+    if (type < sizeof what_hdr / sizeof what_hdr[0] && (tn != NULL) == (type != 0) &&
+        (!tn || !strncmp(what_hdr[type], tn, strlen(tn)))) {
+        c->what = what_hdr[type];
+    } else {
+        snprintf(what, sizeof what, "%s%s header", tn ? tn : "SV", tn ? "" : " type");
+        c->what = what;
+    }
     if (read_part(c, &f->h.types[type], &o->raw) < 0)
         return -1;
     hdr th = { f, o->raw.hdr_off, o->raw.hdr_off + o->raw.hdr_len };

@@ -1,0 +1,131 @@
+#!/usr/bin/perl
+# cpmat's pmat commands on a dump of known structures, checked without
+# Devel::MAT: counts, find, identify paths (and "not found" for an object
+# held only by an unexplained refcount), show/outrefs/inrefs/size; bad
+# arguments and bad files give one line on stderr and exit status 2.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use CpmatTest;
+
+my $cpmat = find_cpmat() or plan skip_all => 'no cpmat built (run make, or set PMAT_CPMAT)';
+my $file = make_dump('known') or plan skip_all => 'cannot write a dump with Devel::MAT::Dumper';
+
+sub cp { my ( $rc, $out, $err ) = run_cpmat( $cpmat, '--quiet', $file, @_ ); return wantarray ? ( $rc, $out, $err ) : $out }
+
+# ---- banner / summary / count --------------------------------------------
+my ( $rc, $out ) = run_cpmat( $cpmat, $file, 'summary' );
+is( $rc, 0, 'summary exits 0' );
+like( $out, qr/\APerl memory dumpfile from perl 5\.\d+\.\d+ (?:non-)?threaded\nHeap contains (\d+) objects\n/,
+      'banner: the two pmat lines' );
+my ( $nsv ) = $out =~ m/Heap contains (\d+) objects/;
+my @lines = split /\n/, $out;
+is( scalar @lines, 4, 'summary without --quiet: banner + summary' );
+is( cp('summary'), join( "\n", @lines[0, 1] ) . "\n", '--quiet summary is the two lines once' );
+
+( $rc, $out ) = run_cpmat( $cpmat, $file, 'info' );
+unlike( $out, qr/Perl memory dumpfile/, 'info never prints the banner' );
+like( $out, qr/^svs $nsv$/m, 'info counts the same SVs' );
+
+$out = cp('count');
+like( $out, qr/^  Kind\s+Count \(blessed\)\s+Bytes \(blessed\)$/m, 'count heading' );
+like( $out, qr/^  \(total\)\s+$nsv\s+\d+\s+\S+ (?:bytes|KiB|MiB)/m, 'count total row = heap size' );
+like( $out, qr/^  HASH\s+\d+\s+\d+/m, 'count has HASH with blessed ones' );
+like( cp( 'count', '--blessed' ), qr/^      Foo\s+0\s+7\s+0 bytes\s+\S+/m, 'count --blessed: 7 Foo' );
+
+# ---- find ---------------------------------------------------------------------
+is( cp( 'find', '--count', 'blessed', 'Foo' ), "Total: 7 SVs\n", 'find --count blessed Foo = 7' );
+is( cp( 'find', '-C', 'blessed', 'Leaked' ), "Total: 1 SVs\n", 'the leaked object is in the heap' );
+my @foo = grep { length } split /\n/, cp( 'find', 'blessed', 'Foo' );
+is( scalar @foo, 7, 'find blessed Foo lists 7' );
+like( $_, qr/^HASH\(1\)=Foo at 0x[0-9a-f]+: Foo$/, 'find blessed line format' ) for $foo[0];
+like( cp( 'find', 'pv', '--eq', 'hello world' ), qr/^SCALAR\(PV\) at 0x[0-9a-f]+: "hello world"$/m, 'find pv --eq' );
+like( cp( 'find', 'num', '--nv' ), qr/: 3\.5$/m, 'find num --nv' );
+like( cp( 'find', 'num', '--iv', '-42' ), qr/^SCALAR\(IV\) at 0x[0-9a-f]+: -42$/m, 'find num: IVs signed as perl had them' );
+like( cp( 'find', 'lexical', '$lexvar' ),
+      qr/^REF\(\) at 0x[0-9a-f]+: \$lexvar at depth 1 of CODE\(PP\) at 0x[0-9a-f]+$/m, 'find lexical' );
+like( cp( 'find', 'cv', '--package', 'Foo' ), qr/^CODE\(PP\) at 0x[0-9a-f]+: &Foo::new$/m, 'find cv --package' );
+
+# ---- identify --------------------------------------------------------------------
+my ( $leak ) = cp( 'find', 'blessed', 'Leaked' ) =~ m/ at (0x[0-9a-f]+)/;
+like( cp( 'identify', $leak ), qr/\AHASH\(1\)=Leaked at $leak is:\n└─not found\n\z/,
+      'identify: an object held only by an invisible refcount is not found' );
+
+my ( $top ) = cp( 'show', '%main::TOP' ) =~ m/ at (0x[0-9a-f]+)/;
+my ( $inner_ref ) = cp( 'values', '%main::TOP' ) =~ m/REF\(\) at (0x[0-9a-f]+)/;
+my $nested;
+for my $f (@foo) {
+    my ( $a ) = $f =~ m/ at (0x[0-9a-f]+)/;
+    my $id = cp( 'identify', $a );
+    $nested = $id if $id =~ m/value \{inner\}/;
+}
+ok( defined $nested, 'one Foo is nested in %TOP' );
+like( $nested // '', qr/^└─\(via RV\) element \[1\] of ARRAY\(2\) at 0x[0-9a-f]+, which is:$/m,
+      'identify names the element' );
+like( $nested // '', qr/^  └─\(via RV\) value \{inner\} of HASH\(1\) at 0x[0-9a-f]+, which is:$/m,
+      'identify names the inner hash value' );
+like( $nested // '', qr/^    └─\(via RV\) value \{outer\} of HASH\(1\) at $top, which is:$/m,
+      'identify names the outer hash value' );
+like( $nested // '', qr/^      └─the symbol '%main::TOP'$/m, 'identify ends at the symbol' );
+
+my ( $lex ) = cp( 'find', 'lexical', '$lexvar' ) =~ m/ at (0x[0-9a-f]+)/;
+like( cp( 'identify', $lex ), qr/the lexical \$lexvar at depth 1 of CODE\(PP\) at 0x[0-9a-f]+, which is:/,
+      'identify of a lexical' );
+like( cp( 'identify', 'main_cv' ), qr/\A\S+ at 0x[0-9a-f]+=main_cv is:\n└─the main code\n/, 'identify main_cv' );
+like( cp( 'identify', '--depth', '0', $lex ), qr/└─not found at this depth$/m, 'identify --depth 0' );
+
+# ---- show / outrefs / inrefs / size / elems / values ---------------------------
+like( cp( 'show', $top ), qr/\AHASH\(1\) at $top with refcount 1\n  size \d+ bytes\n  named as %main::TOP\n  1 values/,
+      'show of a hash' );
+like( cp( 'outrefs', $top ), qr/^s  value \{outer\}  REF\(\) at 0x[0-9a-f]+$/m, 'outrefs' );
+like( cp( 'outrefs', '--all', $top ), qr/^i  value \{outer\} via RV  HASH\(1\) at 0x[0-9a-f]+$/m, 'outrefs --all: via RV' );
+like( cp( 'inrefs', $top ), qr/^s  the hash  GLOB\(%\*\) at 0x[0-9a-f]+$/m, 'inrefs' );
+like( cp( 'size', $top ), qr/\AHASH\(1\) at $top consumes:\n  \d+ bytes directly\n  .* structurally\n  .* including owned referrants\n\z/,
+      'size' );
+like( cp( 'elems', '@main::LIST' ), qr/\A  \[0\] REF\(\) at 0x[0-9a-f]+ => HASH\(1\)=Foo at 0x[0-9a-f]+\n/, 'elems' );
+like( cp( 'values', '%main::TOP' ), qr/\A  \{outer\} REF\(\) at 0x[0-9a-f]+ => HASH\(1\) at/, 'values' );
+like( cp('roots'), qr/^the main code\s*: CODE\(\) at 0x[0-9a-f]+=main_cv$/m, 'roots' );
+like( cp('callers'), qr/\Acaller\(0\): CODE\(PP\) at 0x[0-9a-f]+=&main::run_it => (?:void|scalar|array)\n  at -e line \d+\n/,
+      'callers' );
+like( cp('symbols'), qr/^%TOP at HASH\(1\) at $top$/m, 'symbols' );
+like( cp('packages'), qr/^package Foo at STASH\(\d+\) at 0x[0-9a-f]+$/m, 'packages' );
+like( cp( 'largest', '3' ), qr/\A(?:\S.*: \S+ (?:bytes|KiB|MiB)\n){3}others: /, 'largest 3' );
+( $rc ) = cp('list-dangling-ptrs');
+is( $rc, 0, 'list-dangling-ptrs runs' );
+
+# ---- help ------------------------------------------------------------------------
+( $rc, $out ) = run_cpmat( $cpmat, '--help' );
+is( $rc, 0, '--help exits 0' );
+like( $out, qr/^identify\s+- Identify an SV by its referrers$/m, '--help lists the commands' );
+( $rc, $out ) = run_cpmat( $cpmat, 'help', 'identify' );
+like( $out, qr/\Aidentify - Identify an SV by its referrers\n/, 'help COMMAND' );
+
+# ---- errors: one line, exit status 2 --------------------------------------------
+my $notdump = "$file.txt";
+open my $fh, '>', $notdump or die;
+print $fh "this is not a dump\n" x 10;
+close $fh;
+my @bad = (
+    [ [], 'no arguments' ],
+    [ [ $file ], 'no command' ],
+    [ [ '--bogus', $file, 'count' ], 'unknown global option' ],
+    [ [ $file, 'frobnicate' ], 'unknown command' ],
+    [ [ $file, 'count', '--bogus' ], 'unknown command option' ],
+    [ [ $file, 'show', '0x1' ], 'no SV at that address' ],
+    [ [ $file, 'show', 'xyz' ], 'not an address' ],
+    [ [ $file, 'identify' ], 'missing address' ],
+    [ [ $file, 'find', 'nosuchfilter' ], 'unknown filter' ],
+    [ [ $file, 'identify', '--depth', 'x', $top ], 'bad option value' ],
+    [ [ "$file.missing", 'count' ], 'missing file' ],
+    [ [ $notdump, 'count' ], 'not a dump' ],
+    [ [ 'help', 'frobnicate' ], 'help for an unknown command' ],
+);
+for (@bad) {
+    my ( $args, $what ) = @$_;
+    my ( $rc, $out, $err ) = run_cpmat( $cpmat, @$args );
+    is( $rc, 2, "$what: exit 2" );
+    like( $err, qr/\Acpmat: [^\n]+\n\z/, "$what: one line on stderr" );
+}
+
+done_testing;

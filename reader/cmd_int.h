@@ -49,6 +49,7 @@ typedef struct cm {
     uint32_t *hslot; uint64_t hmask; /* address hash (idx + 1), built with inrefs */
     uint64_t last_addr; size_t last_idx;   /* one-entry lookup cache */
     uint8_t *magic;            /* n bits: the SV has MAGIC extension records */
+    uint8_t *hasext;           /* n bits: the SV has any extension record */
     pmat_error err;
 } cm;
 

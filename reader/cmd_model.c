@@ -595,14 +595,16 @@ int cm_open(cm *m, const char *path)
     free(pv);
     /* which SVs have magic (a bit each), from the sorted extension index */
     m->magic = calloc(m->n / 8 + 1, 1);
-    if (!m->magic)
+    m->hasext = calloc(m->n / 8 + 1, 1);
+    if (!m->magic || !m->hasext)
         return -1;
     for (size_t x = 0; x < m->f->nexts; x++) {
         uint64_t off = m->f->exts[x].off;
-        if (m->f->map[off] != PMAT_SVx_MAGIC)
-            continue;
         size_t j = pmat_sv_find(m->f, m->f->exts[x].sv);
-        if (j != NO_IDX)
+        if (j == NO_IDX)
+            continue;
+        m->hasext[j >> 3] |= (uint8_t)(1u << (j & 7));
+        if (m->f->map[off] == PMAT_SVx_MAGIC)
             m->magic[j >> 3] |= (uint8_t)(1u << (j & 7));
     }
     /* mortals */
@@ -634,6 +636,7 @@ void cm_close(cm *m)
     free(m->mortal);
     free(m->hslot);
     free(m->magic);
+    free(m->hasext);
     memset(m, 0, sizeof *m);
 }
 
@@ -1411,7 +1414,10 @@ int cm_outrefs_list(cm *m, uint64_t addr, unsigned mask, cm_refs *out)
 
 /* ---- inrefs (CSR) ---------------------------------------------------------- */
 
-typedef struct build_ctx { cm *m; uint32_t src; int fill; uint32_t *cnt; } build_ctx;
+/* One pass over every SV's outrefs collects (target, source << 2 | strength)
+ * pairs; a counting sort by target turns them into the CSR rows.  Pairs
+ * come in source order, so each row lists its sources in index order. */
+typedef struct build_ctx { cm *m; uint32_t src; uint32_t *pairs; size_t n, cap; int oom; } build_ctx;
 
 static void build_cb(void *ctx, int strength, uint64_t target, const char *name)
 {
@@ -1422,10 +1428,50 @@ static void build_cb(void *ctx, int strength, uint64_t target, const char *name)
     size_t t = cm_find(b->m, target);
     if (t == NO_IDX)
         return;
-    if (!b->fill)
-        b->cnt[t]++;
-    else
-        b->m->in_src[b->cnt[t]++] = (b->src << 2) | (uint32_t)strength;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : (size_t)1 << 20;
+        uint32_t *p = realloc(b->pairs, nc * 2 * sizeof *p);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->pairs = p;
+        b->cap = nc;
+    }
+    b->pairs[2 * b->n] = (uint32_t)t;
+    b->pairs[2 * b->n + 1] = (b->src << 2) | (uint32_t)strength;
+    b->n++;
+}
+
+/* The outrefs of a plain SCALAR without extension records (most of a
+ * heap): its bless package and our-stash, read from the record without
+ * decoding it.  0 if the SV needs the full path. */
+static int scalar_fast_outrefs(cm *m, size_t i, cm_ref_cb cb, void *ctx)
+{
+    const pmat_file *f = m->f;
+    unsigned t = (unsigned)(f->svs[i].off_type & 0xff);
+    if (t != PMAT_SVt_SCALAR && t != PMAT_SVt_UNDEF && t != PMAT_SVt_YES && t != PMAT_SVt_NO)
+        return 0;
+    if ((m->hasext[i >> 3] >> (i & 7)) & 1)
+        return 0;
+    const pmat_sizes *c0 = &f->h.types[0];
+    if (c0->nstrs != 0 || t >= f->h.n_types)
+        return 0;
+    uint64_t size, blessed;
+    cm_size_blessed(m, i, &size, &blessed);
+    if (t == PMAT_SVt_SCALAR) {
+        const pmat_sizes *cs = &f->h.types[PMAT_SVt_SCALAR];
+        if (cs->nptrs >= 1) {
+            const unsigned char *p = f->map + (f->svs[i].off_type >> 8) + 1 + c0->bytes +
+                                     (size_t)c0->nptrs * f->h.ptr_len + cs->bytes;
+            uint64_t our = pmat_get_uint_n(f, p, f->h.ptr_len);
+            if (cm_exists(m, our))
+                cb(ctx, S_STRONG, our, NULL);
+        }
+    }
+    if (cm_exists(m, blessed))
+        cb(ctx, S_WEAK, blessed, NULL);
+    return 1;
 }
 
 int cm_build_inrefs(cm *m)
@@ -1434,34 +1480,37 @@ int cm_build_inrefs(cm *m)
         return 0;
     if (!m->hslot)
         build_addr_hash(m);
-    uint32_t *cnt = calloc(m->n + 1, sizeof *cnt);
-    if (!cnt)
+    build_ctx b = { m, 0, NULL, 0, 0, 0 };
+    for (size_t i = 0; i < m->n && !b.oom; i++) {
+        b.src = (uint32_t)i;
+        if (!scalar_fast_outrefs(m, i, build_cb, &b))
+            cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
+    }
+    if (b.oom || b.n >= UINT32_MAX) {
+        free(b.pairs);
         return -1;
-    build_ctx b = { m, 0, 0, cnt };
-    for (size_t i = 0; i < m->n; i++) {
-        b.src = (uint32_t)i;
-        cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
     }
-    m->in_start = xmalloc((m->n + 1) * sizeof *m->in_start);
-    uint64_t tot = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        m->in_start[i] = (uint32_t)tot;
-        tot += cnt[i];
-        if (tot >= UINT32_MAX) {
-            free(cnt);
-            return -1;
-        }
+    m->in_start = calloc(m->n + 1, sizeof *m->in_start);
+    m->in_src = malloc((b.n ? b.n : 1) * sizeof *m->in_src);
+    uint32_t *cur = malloc((m->n + 1) * sizeof *cur);
+    if (!m->in_start || !m->in_src || !cur) {
+        free(b.pairs);
+        free(cur);
+        free(m->in_start);
+        free(m->in_src);
+        m->in_start = NULL;
+        m->in_src = NULL;
+        return -1;
     }
-    m->in_start[m->n] = (uint32_t)tot;
-    m->in_src = xmalloc((tot ? tot : 1) * sizeof *m->in_src);
+    for (size_t j = 0; j < b.n; j++)
+        m->in_start[b.pairs[2 * j] + 1]++;
     for (size_t i = 0; i < m->n; i++)
-        cnt[i] = m->in_start[i];
-    b.fill = 1;
-    for (size_t i = 0; i < m->n; i++) {
-        b.src = (uint32_t)i;
-        cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
-    }
-    free(cnt);
+        m->in_start[i + 1] += m->in_start[i];
+    memcpy(cur, m->in_start, (m->n + 1) * sizeof *cur);
+    for (size_t j = 0; j < b.n; j++)
+        m->in_src[cur[b.pairs[2 * j]]++] = b.pairs[2 * j + 1];
+    free(cur);
+    free(b.pairs);
     return 0;
 }
 

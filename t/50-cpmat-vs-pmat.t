@@ -69,7 +69,7 @@ sub normalise {
         s/ = \{.*\}$/ = {...}/;
         s/^(\w the glob) \S+ at 0x[0-9a-f]+$/$1/;     # the glob of an imported CODE
         s/^( glob=).*/$1/;
-        $_ = '' if $cmd =~ /^inrefs/ and /^\w the glob CODE/;   # that CODE's glob is a coin toss in pmat
+        $_ = "" if $cmd =~ /^inrefs/ and /^\w the glob( |$)/;   # that CODE's glob is a coin toss in pmat
         s/=[^ ]*$// if $cmd =~ /^find cv/;
         # pmat's find num drops values that read as 0 (a filter returning "0")
         $_ = '' if $cmd =~ /^find num/ and /: -?0$/;

@@ -45,7 +45,11 @@ typedef struct cm {
     uint64_t *proto_oproot; uint32_t *proto_cv; size_t nprotos; /* sorted by oproot */
     uint32_t *in_start;        /* n+1, or NULL until cm_build_inrefs */
     uint32_t *in_src;          /* src << 2 | strength */
-    uint8_t  *mortal;          /* n bits/bytes lazily; NULL if none */
+    uint8_t  *mortal;          /* n bytes; NULL if the file has no mortals */
+    uint32_t *hslot; uint64_t hmask; /* address hash (idx + 1), built with inrefs */
+    uint64_t last_addr; size_t last_idx;   /* one-entry lookup cache */
+    uint8_t *magic;            /* n bits: the SV has MAGIC extension records */
+    uint8_t *hasext;           /* n bits: the SV has any extension record */
     pmat_error err;
 } cm;
 
@@ -71,6 +75,8 @@ size_t cm_find(const cm *m, uint64_t addr);
 /* Devel::MAT's type() of an address: "REF", "SCALAR", "UNDEF", ... */
 const char *cm_type_of(cm *m, uint64_t addr);
 int cm_has_magic(const cm *m, uint64_t addr);
+/* size and blessed of the i-th SV straight from its common header */
+void cm_size_blessed(const cm *m, size_t i, uint64_t *size, uint64_t *blessed);
 
 /* desc / format_sv into a malloc'd string */
 char *cm_desc(cm *m, uint64_t addr);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_int.h"
+#include "pmat_int.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -184,11 +185,90 @@ static uint8_t kind_of_type(unsigned t)
 
 unsigned cm_kind_of(const cm *m, size_t i) { return m->kind[i]; }
 
+static inline uint64_t addr_hash(uint64_t addr)
+{
+    return (addr >> 3) * 0x9E3779B97F4A7C15ull;
+}
+
 size_t cm_find(const cm *m, uint64_t addr)
 {
     if (!addr)
         return NO_IDX;
-    return pmat_sv_find(m->f, addr);
+    /* outrefs look the same target up several times in a row */
+    if (addr == m->last_addr)
+        return m->last_idx;
+    size_t r;
+    if (m->hslot) {
+        uint64_t h = (addr_hash(addr) >> 20) & m->hmask;
+        for (;;) {
+            uint32_t s = m->hslot[h];
+            if (!s) {
+                r = NO_IDX;
+                break;
+            }
+            if (m->f->svs[s - 1].addr == addr) {
+                r = s - 1;
+                break;
+            }
+            h = (h + 1) & m->hmask;
+        }
+    } else {
+        r = pmat_sv_find(m->f, addr);
+    }
+    ((cm *)m)->last_addr = addr;
+    ((cm *)m)->last_idx = r;
+    return r;
+}
+
+/* An open-addressing hash of the addresses (2-4 slots of 4 bytes per SV):
+ * the inrefs pass looks up every reference's target. First SV wins for a
+ * duplicated address, like pmat_sv_find. */
+static void build_addr_hash(cm *m)
+{
+    uint64_t cap = 1;
+    while (cap < 2 * (uint64_t)m->n + 2)
+        cap <<= 1;
+    m->hslot = calloc(cap, sizeof *m->hslot);
+    if (!m->hslot)
+        return;                 /* fall back to binary search */
+    m->hmask = cap - 1;
+    for (size_t i = 0; i < m->n; i++) {
+        uint64_t a = m->f->svs[i].addr;
+        uint64_t h = (addr_hash(a) >> 20) & m->hmask;
+        int dup = 0;
+        while (m->hslot[h]) {
+            if (m->f->svs[m->hslot[h] - 1].addr == a)
+                dup = 1;
+            h = (h + 1) & m->hmask;
+        }
+        if (!dup)
+            m->hslot[h] = (uint32_t)(i + 1);
+    }
+}
+
+void cm_size_blessed(const cm *m, size_t i, uint64_t *size, uint64_t *blessed)
+{
+    const pmat_file *f = m->f;
+    const pmat_sizes *c = &f->h.types[0];
+    int pl = f->h.ptr_len, ul = f->h.uint_len;
+    const unsigned char *p = f->map + (f->svs[i].off_type >> 8) + 1;
+    /* common header: PTR address, U32 refcnt, UINT size; then PTR blessed.
+     * The index pass checked the record, so these bytes are in the map. */
+    if (c->bytes >= (unsigned)(pl + 4 + ul) && c->nptrs >= 1) {
+        *size = pmat_get_uint_n(f, p + pl + 4, ul);
+        *blessed = pmat_get_uint_n(f, p + c->bytes, pl);
+        if ((f->svs[i].off_type & 0xff) == PMAT_SVt_C_STRUCT)
+            *blessed = 0;
+        return;
+    }
+    pmat_sv sv;
+    pmat_error e;
+    if (pmat_sv_get(f, i, &sv, &e) < 0) {
+        *size = *blessed = 0;
+        return;
+    }
+    *size = sv.size;
+    *blessed = sv.type == PMAT_SVt_C_STRUCT ? 0 : sv.blessed;
 }
 
 int cm_is_immortal(const cm *m, uint64_t addr)
@@ -203,6 +283,10 @@ int cm_exists(const cm *m, uint64_t addr)
 
 int cm_has_magic(const cm *m, uint64_t addr)
 {
+    if (m->magic) {
+        size_t i = cm_find(m, addr);
+        return i != NO_IDX && (m->magic[i >> 3] >> (i & 7)) & 1;
+    }
     size_t first, n = pmat_sv_extensions(m->f, addr, &first);
     for (size_t i = 0; i < n; i++) {
         pmat_ext x;
@@ -509,6 +593,20 @@ int cm_open(cm *m, const char *path)
         m->proto_cv[i] = pv[i].cv;
     }
     free(pv);
+    /* which SVs have magic (a bit each), from the sorted extension index */
+    m->magic = calloc(m->n / 8 + 1, 1);
+    m->hasext = calloc(m->n / 8 + 1, 1);
+    if (!m->magic || !m->hasext)
+        return -1;
+    for (size_t x = 0; x < m->f->nexts; x++) {
+        uint64_t off = m->f->exts[x].off;
+        size_t j = pmat_sv_find(m->f, m->f->exts[x].sv);
+        if (j == NO_IDX)
+            continue;
+        m->hasext[j >> 3] |= (uint8_t)(1u << (j & 7));
+        if (m->f->map[off] == PMAT_SVx_MAGIC)
+            m->magic[j >> 3] |= (uint8_t)(1u << (j & 7));
+    }
     /* mortals */
     uint64_t nm = pmat_mortal_count(m->f);
     if (nm) {
@@ -536,6 +634,9 @@ void cm_close(cm *m)
     free(m->in_start);
     free(m->in_src);
     free(m->mortal);
+    free(m->hslot);
+    free(m->magic);
+    free(m->hasext);
     memset(m, 0, sizeof *m);
 }
 
@@ -899,11 +1000,18 @@ typedef struct emit {
     int want;
     cm_ref_cb cb;
     void *ctx;
+    uint64_t only;      /* nonzero: the caller only wants refs to this SV */
 } emit;
+
+/* Elements that cannot matter to a caller wanting refs to e->only: skip
+ * them before any lookup (big arrays and hashes in inrefs). */
+#define SKIP_ELEM(e, x) ((e)->only && (x) != (e)->only && !((e)->mask & M_INDIRECT))
+
+static uint64_t g_only;   /* set by cm_inrefs_list around its outrefs calls */
 
 static void put(emit *e, int strength, uint64_t target, const char *name)
 {
-    if (!(e->mask & (1u << strength)))
+    if (!(e->mask & (1u << strength)) || (e->only && target != e->only))
         return;
     e->cb(e->ctx, strength, target, name);
 }
@@ -916,6 +1024,15 @@ static uint64_t via_rv(cm *m, uint64_t sv)
     size_t i = cm_find(m, sv);
     if (i == NO_IDX || m->kind[i] != K_REF || cm_has_magic(m, sv))
         return 0;
+    const pmat_file *f = m->f;
+    const pmat_sizes *c0 = &f->h.types[0], *cr = &f->h.types[PMAT_SVt_REF];
+    if (c0->nstrs == 0 && cr->nptrs >= 1 && f->h.n_types > PMAT_SVt_REF) {
+        /* the RV is the first PTR of the REF part; the record was checked */
+        const unsigned char *p = f->map + (f->svs[i].off_type >> 8) + 1 + c0->bytes +
+                                 (size_t)c0->nptrs * f->h.ptr_len + cr->bytes;
+        uint64_t rv = pmat_get_uint_n(f, p, f->h.ptr_len);
+        return cm_exists(m, rv) ? rv : 0;
+    }
     pmat_sv r;
     if (pmat_sv_get(m->f, i, &r, &m->err) < 0 || !cm_exists(m, r.u.ref.rv))
         return 0;
@@ -961,7 +1078,7 @@ static void hash_refs(emit *e, const pmat_sv *sv, uint64_t addr)
     pmat_str key;
     uint64_t val;
     while (pmat_hash_next(m->f, sv, &it, &key, &val, &m->err) > 0) {
-        if (!cm_exists(m, val))
+        if (SKIP_ELEM(e, val) || !cm_exists(m, val))
             continue;
         char *k = e->want ? cm_format_key(key.ptr, key.len) : NULL;
         char *name = e->want ? xasprintf("value %s", k) : NULL;
@@ -1062,7 +1179,7 @@ static void pad_refs(emit *e, const pmat_sv *sv, size_t idx)
     }
     for (uint64_t j = 0; j < sv->u.array.n; j++) {
         uint64_t x = pmat_array_elem(m->f, sv, j);
-        if (!cm_exists(m, x))
+        if (SKIP_ELEM(e, x) || !cm_exists(m, x))
             continue;
         if (j == 0) {
             put(e, S_STRONG, x, "the @_ av");
@@ -1087,7 +1204,7 @@ static void pad_refs(emit *e, const pmat_sv *sv, size_t idx)
 
 int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void *ctx)
 {
-    emit e = { m, mask, want, cb, ctx };
+    emit e = { m, mask, want, cb, ctx, g_only };
     if (cm_is_immortal(m, addr))
         return 0;
     size_t idx = cm_find(m, addr);
@@ -1137,9 +1254,10 @@ int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void
     case K_ARRAY: {
         for (uint64_t j = 0; j < sv.u.array.n; j++) {
             uint64_t x = pmat_array_elem(m->f, &sv, j);
-            if (!cm_exists(m, x))
+            if (SKIP_ELEM(&e, x) || !cm_exists(m, x))
                 continue;
-            snprintf(buf, sizeof buf, "element [%" PRIu64 "]", j);
+            if (e.want)
+                snprintf(buf, sizeof buf, "element [%" PRIu64 "]", j);
             if (sv.u.array.unreal)
                 put(&e, S_WEAK, x, buf);
             else
@@ -1296,7 +1414,10 @@ int cm_outrefs_list(cm *m, uint64_t addr, unsigned mask, cm_refs *out)
 
 /* ---- inrefs (CSR) ---------------------------------------------------------- */
 
-typedef struct build_ctx { cm *m; uint32_t src; int fill; uint32_t *cnt; } build_ctx;
+/* One pass over every SV's outrefs collects (target, source << 2 | strength)
+ * pairs; a counting sort by target turns them into the CSR rows.  Pairs
+ * come in source order, so each row lists its sources in index order. */
+typedef struct build_ctx { cm *m; uint32_t src; uint32_t *pairs; size_t n, cap; int oom; } build_ctx;
 
 static void build_cb(void *ctx, int strength, uint64_t target, const char *name)
 {
@@ -1307,44 +1428,89 @@ static void build_cb(void *ctx, int strength, uint64_t target, const char *name)
     size_t t = cm_find(b->m, target);
     if (t == NO_IDX)
         return;
-    if (!b->fill)
-        b->cnt[t]++;
-    else
-        b->m->in_src[b->cnt[t]++] = (b->src << 2) | (uint32_t)strength;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : (size_t)1 << 20;
+        uint32_t *p = realloc(b->pairs, nc * 2 * sizeof *p);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->pairs = p;
+        b->cap = nc;
+    }
+    b->pairs[2 * b->n] = (uint32_t)t;
+    b->pairs[2 * b->n + 1] = (b->src << 2) | (uint32_t)strength;
+    b->n++;
+}
+
+/* The outrefs of a plain SCALAR without extension records (most of a
+ * heap): its bless package and our-stash, read from the record without
+ * decoding it.  0 if the SV needs the full path. */
+static int scalar_fast_outrefs(cm *m, size_t i, cm_ref_cb cb, void *ctx)
+{
+    const pmat_file *f = m->f;
+    unsigned t = (unsigned)(f->svs[i].off_type & 0xff);
+    if (t != PMAT_SVt_SCALAR && t != PMAT_SVt_UNDEF && t != PMAT_SVt_YES && t != PMAT_SVt_NO)
+        return 0;
+    if ((m->hasext[i >> 3] >> (i & 7)) & 1)
+        return 0;
+    const pmat_sizes *c0 = &f->h.types[0];
+    if (c0->nstrs != 0 || t >= f->h.n_types)
+        return 0;
+    uint64_t size, blessed;
+    cm_size_blessed(m, i, &size, &blessed);
+    if (t == PMAT_SVt_SCALAR) {
+        const pmat_sizes *cs = &f->h.types[PMAT_SVt_SCALAR];
+        if (cs->nptrs >= 1) {
+            const unsigned char *p = f->map + (f->svs[i].off_type >> 8) + 1 + c0->bytes +
+                                     (size_t)c0->nptrs * f->h.ptr_len + cs->bytes;
+            uint64_t our = pmat_get_uint_n(f, p, f->h.ptr_len);
+            if (cm_exists(m, our))
+                cb(ctx, S_STRONG, our, NULL);
+        }
+    }
+    if (cm_exists(m, blessed))
+        cb(ctx, S_WEAK, blessed, NULL);
+    return 1;
 }
 
 int cm_build_inrefs(cm *m)
 {
     if (m->in_start)
         return 0;
-    uint32_t *cnt = calloc(m->n + 1, sizeof *cnt);
-    if (!cnt)
+    if (!m->hslot)
+        build_addr_hash(m);
+    build_ctx b = { m, 0, NULL, 0, 0, 0 };
+    for (size_t i = 0; i < m->n && !b.oom; i++) {
+        b.src = (uint32_t)i;
+        if (!scalar_fast_outrefs(m, i, build_cb, &b))
+            cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
+    }
+    if (b.oom || b.n >= UINT32_MAX) {
+        free(b.pairs);
         return -1;
-    build_ctx b = { m, 0, 0, cnt };
-    for (size_t i = 0; i < m->n; i++) {
-        b.src = (uint32_t)i;
-        cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
     }
-    m->in_start = xmalloc((m->n + 1) * sizeof *m->in_start);
-    uint64_t tot = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        m->in_start[i] = (uint32_t)tot;
-        tot += cnt[i];
-        if (tot >= UINT32_MAX) {
-            free(cnt);
-            return -1;
-        }
+    m->in_start = calloc(m->n + 1, sizeof *m->in_start);
+    m->in_src = malloc((b.n ? b.n : 1) * sizeof *m->in_src);
+    uint32_t *cur = malloc((m->n + 1) * sizeof *cur);
+    if (!m->in_start || !m->in_src || !cur) {
+        free(b.pairs);
+        free(cur);
+        free(m->in_start);
+        free(m->in_src);
+        m->in_start = NULL;
+        m->in_src = NULL;
+        return -1;
     }
-    m->in_start[m->n] = (uint32_t)tot;
-    m->in_src = xmalloc((tot ? tot : 1) * sizeof *m->in_src);
+    for (size_t j = 0; j < b.n; j++)
+        m->in_start[b.pairs[2 * j] + 1]++;
     for (size_t i = 0; i < m->n; i++)
-        cnt[i] = m->in_start[i];
-    b.fill = 1;
-    for (size_t i = 0; i < m->n; i++) {
-        b.src = (uint32_t)i;
-        cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
-    }
-    free(cnt);
+        m->in_start[i + 1] += m->in_start[i];
+    memcpy(cur, m->in_start, (m->n + 1) * sizeof *cur);
+    for (size_t j = 0; j < b.n; j++)
+        m->in_src[cur[b.pairs[2 * j]]++] = b.pairs[2 * j + 1];
+    free(cur);
+    free(b.pairs);
     return 0;
 }
 
@@ -1371,7 +1537,9 @@ int cm_inrefs_list(cm *m, uint64_t addr, const int *strengths, int nstr, cm_refs
                     continue;
                 prev = e >> 2;
                 match_ctx mc = { out, addr, strengths[s], pmat_sv_addr(m->f, prev) };
+                g_only = addr;
                 cm_outrefs(m, mc.src, 1u << strengths[s], 1, match_cb, &mc);
+                g_only = 0;
             }
         }
     }

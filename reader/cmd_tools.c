@@ -467,13 +467,21 @@ static int cmd_count(cm *m, int argc, char **argv)
     uint64_t *own = owned ? owned_sizes(m) : NULL;
     if (owned && !own)
         return usage_err("count: out of memory");
+    uint64_t last_bl = 0;
+    int last_isb = 0;
     for (size_t j = 0; j < m->n; j++) {
         pmat_sv sv;
-        if (pmat_sv_get(m->f, j, &sv, &m->err) < 0)
-            continue;
+        uint64_t fsize, fbl;
+        cm_size_blessed(m, j, &fsize, &fbl);
+        sv.addr = pmat_sv_addr(m->f, j);
+        sv.blessed = fbl;
         unsigned k = cm_kind_of(m, j);
-        uint64_t bytes = own ? own[j] : structsz ? metric_size(m, j, 1) : sv.size;
-        int isb = sv.type != PMAT_SVt_C_STRUCT && cm_exists(m, sv.blessed);
+        uint64_t bytes = own ? own[j] : structsz ? metric_size(m, j, 1) : fsize;
+        if (fbl && fbl != last_bl) {
+            last_bl = fbl;
+            last_isb = cm_exists(m, fbl);
+        }
+        int isb = fbl && last_isb;
         c[k][0]++;
         c[k][1] += bytes;
         if (isb) {
@@ -637,7 +645,7 @@ static int apply_filter(cm *m, const filter *fl, size_t idx, uint64_t *addr, cha
     switch (fl->type) {
     case F_BLESSED: {
         pmat_str sn;
-        if (sv.type == PMAT_SVt_C_STRUCT || cm_stashname(m, sv.blessed, &sn) < 0)
+        if (sv.type == PMAT_SVt_C_STRUCT || !sv.blessed || cm_stashname(m, sv.blessed, &sn) < 0)
             return 0;
         if (strlen(fl->arg) != sn.len || memcmp(fl->arg, sn.ptr, sn.len))
             return 0;
@@ -899,8 +907,35 @@ static int cmd_find(cm *m, int argc, char **argv)
          * blessed field of each record is compared. */
         (void)stash;
     }
+    /* find --count blessed PKG alone: compare the blessed pointer of each
+     * record with the stashes named PKG, without decoding the records */
+    if (fast_blessed) {
+        uint64_t last = 0;
+        int last_match = 0;
+        for (size_t j = 0; j < m->n; j++) {
+            uint64_t size, bl;
+            cm_size_blessed(m, j, &size, &bl);
+            if (!bl)
+                continue;
+            if (bl != last) {
+                pmat_str sn;
+                last = bl;
+                last_match = cm_stashname(m, bl, &sn) == 0 && strlen(fl[0].arg) == sn.len &&
+                             !memcmp(fl[0].arg, sn.ptr, sn.len);
+            }
+            count += last_match;
+        }
+        fprintf(out, "Total: %" PRIu64 " SVs\n", count);
+        return 0;
+    }
     for (size_t j = 0; j < m->n; j++) {
         uint64_t addr = pmat_sv_addr(m->f, j);
+        if (nf && fl[0].type == F_BLESSED) {
+            uint64_t size, bl;
+            cm_size_blessed(m, j, &size, &bl);
+            if (!bl)
+                continue;
+        }
         char *texts[16];
         int ok = 1, nt = 0;
         for (int f = 0; f < nf && ok; f++) {
@@ -2652,8 +2687,8 @@ static const command commands[] = {
     { "packages", "Display a list of the packages in the symbol table", cmd_packages, "packages [OPTIONS...]" },
     { "roots", "Display a list of the root SVs", cmd_roots, "roots" },
     { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]" },
-    { "stack", "Display the value stack", cmd_stack, "stack" },
     { "size", "Show the size of a given SV", cmd_size, "size [SV ADDR]" },
+    { "stack", "Display the value stack", cmd_stack, "stack" },
     { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary" },
     { "symbols", "Display a list of the symbol table", cmd_symbols, "symbols [OPTIONS...] $START" },
     { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $SKIPCOUNT" },

@@ -67,6 +67,9 @@ sub normalise {
         # the symbol naming a glob-held SV may differ (hash order in pmat)
         s/(the symbol '|the glob '\*|named as |: &)[^' ]+/$1SYMBOL/g;
         s/ = \{.*\}$/ = {...}/;
+        s/^(\w the glob) \S+ at 0x[0-9a-f]+$/$1/;     # the glob of an imported CODE
+        s/^( glob=).*/$1/;
+        $_ = "" if $cmd =~ /^inrefs/ and /^\w the glob( |$)/;   # that CODE's glob is a coin toss in pmat
         s/=[^ ]*$// if $cmd =~ /^find cv/;
         # pmat's find num drops values that read as 0 (a filter returning "0")
         $_ = '' if $cmd =~ /^find num/ and /: -?0$/;
@@ -74,6 +77,15 @@ sub normalise {
         # below the top level, ties decide which SVs are listed and so the others
         $_ = '' if $cmd =~ /^largest --/ and ( /^ / or /^others/ );
         s/^.*: (\S+ (?:bytes|KiB|MiB))$/$1/ if $cmd =~ /^largest/;   # ties at the cut
+    }
+    if( $cmd =~ /^identify/ ) {
+        # equal-named referrers come in pmat's hash order, which decides
+        # where a shared subtree is printed and where "already found" goes:
+        # compare the set of distinct lines, without indentation
+        s/^\s+// for @l;
+        @l = grep { !/already found/ } @l;
+        my %u;
+        @l = grep { !$u{$_}++ } @l;
     }
     return join "\n", sort grep { length } @l;
 }

@@ -68,9 +68,11 @@ sub clean
 }
 
 my @FIXTURES = (
-    # file, how many SVs the fixture must at least own, SVs to identify
+    # file, how many SVs the fixture must at least own, SVs to identify,
+    # strings whose SVs to identify
     [ 'kinds.pl', 3000, [ '$Fx::pv', '@Fx::small', '%Fx::h', '$Fx::obj', '$Fx::counter', '$Fx::re', '$Fx::in' ] ],
-    [ 'magic.pl', 50, [ '$Fx::global', '@Fx::arr', '%Fx::hash', '$Fx::target', '%Fx::field', '$Fx::tsv', '$Fx::veclv', '$Fx::file_local' ] ],
+    [ 'magic.pl', 50, [ '$Fx::global', '@Fx::arr', '%Fx::hash', '$Fx::target', '%Fx::field', '$Fx::tsv', '$Fx::veclv', '$Fx::file_local' ],
+        [ 'outer value', 'a1', 'v1', 'original', 'replacement', 'localised value' ] ],
 );
 
 for my $fx (@FIXTURES) {
@@ -119,6 +121,15 @@ for my $fx (@FIXTURES) {
         for my $sym (@$identify) {
             compare( "identify $sym", map { $text->( $_, 'identify', $sym ) } qw(ours ref) );
             compare( "inrefs $sym",   map { $text->( $_, 'inrefs',   $sym ) } qw(ours ref) );
+        }
+        # SVs not reachable from Fx:: (saved by `local`, held by the stack
+        # only): found by their string value, then identified
+        for my $str ( @{ $fx->[3] // [] } ) {
+            compare( "identify of each SV whose string is '$str'", map {
+                my $w = $_;
+                [ sort map { my ($a) = /at (0x[0-9a-f]+)/; $text->( $w, 'identify', $a ) }
+                  grep { /^SCALAR/ } split /\n/, Interop::cmd( $pm{$w}, 'find', 'pv', '--eq', $str ) ]
+            } qw(ours ref) );
         }
         compare( 'callers',            map { $text->( $_, 'callers', '--pad' ) } qw(ours ref) );
         compare( 'stack',              map { $text->( $_, 'stack' ) } qw(ours ref) );

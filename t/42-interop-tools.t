@@ -71,6 +71,7 @@ my @FIXTURES = (
     # file, how many SVs the fixture must at least own, SVs to identify,
     # strings whose SVs to identify
     [ 'kinds.pl', 3000, [ '$Fx::pv', '@Fx::small', '%Fx::h', '$Fx::obj', '$Fx::counter', '$Fx::re', '$Fx::in' ] ],
+    [ 'contexts.pl', 20, [ '&Fx::dump_once', '@Fx::log' ], [ 'destroying from END', 'string eval lexical', 'end block', 'outer frame', 'from END' ] ],
     [ 'magic.pl', 50, [ '$Fx::global', '@Fx::arr', '%Fx::hash', '$Fx::target', '%Fx::field', '$Fx::tsv', '$Fx::veclv', '$Fx::file_local' ],
         [ 'outer value', 'a1', 'v1', 'original', 'replacement', 'localised value' ] ],
 );
@@ -78,7 +79,9 @@ my @FIXTURES = (
 for my $fx (@FIXTURES) {
     my ( $file, $min, $identify ) = @$fx;
     subtest $file => sub {
-        my %pm  = map { $_ => Interop::load( Interop::run_fixture( $_, $file ) ) } qw(ours ref);
+        my %file = map { $_ => Interop::run_fixture( $_, $file ) } qw(ours ref);
+        is( Interop::slurp("$file{ours}.stderr"), '', 'our dumper printed nothing on STDERR' );
+        my %pm  = map { $_ => Interop::load( $file{$_} ) } qw(ours ref);
         my %map = map { $_ => Interop::path_map( $pm{$_}, packages => qr/^Fx(::|$)/ ) } qw(ours ref);
         my %n   = map { $_ => scalar keys %{ $map{$_}{path} } } qw(ours ref);
         cmp_ok( $n{ref}, '>=', $min, "the reference's dump has the fixture's $n{ref} SVs" );

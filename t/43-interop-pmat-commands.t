@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/fixtures/interop";
 use Interop;
 
-my $why = Interop::skip_reason();
+my $why = Interop::skip_reason( without_ref => 1 );
 plan skip_all => $why if $why;
 my %tool = map { my $t = $_; $t => ( grep { -x } map { "$_/$t" } split /:/, $ENV{PATH} )[0] }
     qw(pmat pmat-counts pmat-diff pmat-list-orphans pmat-leakreport);

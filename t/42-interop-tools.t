@@ -4,7 +4,8 @@
 # blib/).  Both files are loaded with Devel::MAT 0.51 and its tools are asked
 # the same questions: count per kind, show + outrefs of every SV the fixture
 # owns, identify and inrefs of chosen SVs (and of SVs only `local` or the
-# stack hold, found by their string), callers, stack, roots, symbols,
+# stack hold, found by their string), find with each filter, callers, stack,
+# roots, symbols,
 # packages, largest; list-dangling-ptrs must find nothing on ours.  Addresses are replaced by the path that reaches the SV from the
 # fixture's packages (Fx::*), or by a global name (%main::, *Fx::x, &f, ...).
 # A difference fails unless it is in @ALLOWED below, with its reason.
@@ -171,6 +172,11 @@ for my $fx (@FIXTURES) {
                 [ sort map { my ($a) = /at (0x[0-9a-f]+)/; $text->( $w, 'identify', $a ) }
                   grep { /^SCALAR/ } split /\n/, Interop::cmd( $pm{$w}, 'find', 'pv', '--eq', $str ) ]
             } qw(ours ref) );
+        }
+        # find with each kind of filter, in heap order: compared as sorted lines
+        for my $f ( [ 'cv', '-p', 'Fx' ], [ 'lexical', '$frame' ], [ 'lexical', '--inactive', '$x' ], [ 'io' ],
+            [ 'pv', '-r', '^(plain|outer value|end block)$' ], [ 'num', '-12345' ], map { [ 'blessed', $_ ] } qw(Fx::Thing Fx::Tie Fx::Obj Fx::Re) ) {
+            compare( "find @$f", map { [ sort split /\n/, $text->( $_, 'find', @$f ) ] } qw(ours ref) );
         }
         compare( 'callers',            map { without_try( $file, $_, $text->( $_, 'callers', '--pad' ) ) } qw(ours ref) );
         is( Interop::cmd( $pm{ours}, 'list-dangling-ptrs' ), '', 'list-dangling-ptrs: no pointer of ours leads nowhere' );

@@ -9,8 +9,8 @@
  * writes none, and neither do we.
  *
  * Contexts go innermost first (the reader infers each SUB frame's true depth
- * from that order).  Only subs, string evals and eval-blocks / try blocks
- * are recorded; loops, bare blocks, formats, substs, require and do FILE
+ * from that order).  Only subs (not the frame faked for a (?{ }) block),
+ * string evals and eval-blocks / try blocks are recorded; loops, bare blocks, formats, substs, require and do FILE
  * have no record type.  line and
  * file are those of the statement that was running when the context was
  * entered (blk_oldcop) -- for a sub, the call site.
@@ -43,6 +43,13 @@ static void write_cx(pTHX_ pmat_dump *d, const PERL_CONTEXT *cx)
 
     switch (CxTYPE(cx)) {
     case CXt_SUB:
+#ifdef CXp_SUB_RE_FAKE
+        /* The frame perl fakes to run a (?{ }) block of a pattern compiled
+         * in the current scope is no call: caller() skips it, and so does
+         * the reference dumper. */
+        if (cx->cx_type & CXp_SUB_RE_FAKE)
+            return;
+#endif
         write_ctx_common(w, PMAT_CTX_SUB, cx);
         if (!pmat_reserve(w, 4 + 2 * PMAT_PTR_SIZE))
             return;

@@ -574,7 +574,24 @@ Hashes with restricted (locked) keys do not list deleted placeholder keys.
 A write to a pipe whose reader has gone fails the dump with "Broken pipe"
 instead of killing the process with SIGPIPE.
 
+=item *
+
+The FD-to-PID array is written as the root C<fdpidav>, which Devel::MAT
+shows as "the FD-to-PID mapping AV"; the reference names it C<fdpid>, a root
+Devel::MAT does not know.
+
+=item *
+
+Nothing is written to STDERR while dumping (the reference prints C<TODO:>
+lines for the save-stack entries it does not decode).
+
 =back
+
+Apart from these and SIZE, Devel::MAT's tools (C<pmat> and its commands,
+C<pmat-leakreport>, ...) answer the same on our dumps as on the reference's:
+F<t/42-interop-tools.t>, F<t/43-interop-pmat-commands.t> and
+F<t/44-interop-leak-workflow.t> compare them on fixture programs and list
+the remaining allowed differences, each with its reason.
 
 =head1 VARIABLES
 

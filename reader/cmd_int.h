@@ -140,4 +140,16 @@ int cm_is_command(const char *cmd);
 void cm_help_summary(FILE *out);
 int cm_help_cmd(const char *cmd, FILE *out);
 
+/* A SCALAR's flags as Devel::MAT 0.51 reads them: it takes an NV of 0.0
+ * for "no NV" (PL_sv_zero, for one, shows as SCALAR(UV,PV) there), so the
+ * commands that mirror pmat's output do the same.  `cpmat dump` keeps the
+ * raw flags. */
+static inline uint8_t cm_scalar_flags(const pmat_sv *sv)
+{
+    uint8_t fl = sv->u.scalar.flags;
+    if ((fl & PMAT_SCALAR_HAS_NV) && sv->u.scalar.nv == 0.0)
+        fl &= (uint8_t)~PMAT_SCALAR_HAS_NV;
+    return fl;
+}
+
 #endif

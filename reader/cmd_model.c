@@ -299,7 +299,7 @@ int cm_has_magic(const cm *m, uint64_t addr)
 
 static int scalar_defined(const pmat_sv *sv)
 {
-    return (sv->u.scalar.flags & (PMAT_SCALAR_HAS_IV | PMAT_SCALAR_HAS_NV | PMAT_SCALAR_HAS_PV)) != 0;
+    return (cm_scalar_flags(sv) & (PMAT_SCALAR_HAS_IV | PMAT_SCALAR_HAS_NV | PMAT_SCALAR_HAS_PV)) != 0;
 }
 
 const char *cm_type_of(cm *m, uint64_t addr)
@@ -877,7 +877,7 @@ char *cm_glob_stashname(cm *m, uint64_t addr)
 
 static char *scalar_desc(const pmat_sv *sv)
 {
-    uint8_t fl = sv->u.scalar.flags;
+    uint8_t fl = cm_scalar_flags(sv);
     char buf[32] = "";
     int has_uv = 0, has_iv = 0;
     /* The sign as perl had it (SvIsUV): Devel::MAT 0.51 reads this flag the

@@ -287,7 +287,7 @@ static char *fmt_pv(const pmat_str *s, size_t maxlen)
 /* The numeric value Devel::MAT reports for a SCALAR (nv // uv) */
 static char *scalar_num(const pmat_sv *sv)
 {
-    uint8_t fl = sv->u.scalar.flags;
+    uint8_t fl = cm_scalar_flags(sv);
     if (fl & PMAT_SCALAR_HAS_NV)
         return fmt_nv(sv->u.scalar.nv);
     if (fl & PMAT_SCALAR_HAS_IV) {
@@ -688,7 +688,7 @@ static int apply_filter(cm *m, const filter *fl, size_t idx, uint64_t *addr, cha
     case F_NUM: {
         if (k != K_SCALAR || sv.type != PMAT_SVt_SCALAR)
             return 0;
-        uint8_t f = sv.u.scalar.flags;
+        uint8_t f = cm_scalar_flags(&sv);
         int all = !fl->o_iv && !fl->o_uv && !fl->o_nv;
         if ((all || fl->o_nv) && (f & PMAT_SCALAR_HAS_NV)) {
             if (fl->has_value && sv.u.scalar.nv != fl->value)
@@ -1747,7 +1747,7 @@ static int cmd_show(cm *m, int argc, char **argv)
     case K_SCALAR: {
         if (sv.type != PMAT_SVt_SCALAR)
             break;
-        uint8_t fl = sv.u.scalar.flags;
+        uint8_t fl = cm_scalar_flags(&sv);
         if (!(fl & (PMAT_SCALAR_HAS_IV | PMAT_SCALAR_HAS_NV | PMAT_SCALAR_HAS_PV)))
             break;
         if (fl & PMAT_SCALAR_HAS_IV) {
@@ -2287,7 +2287,7 @@ static int cmd_packages(cm *m, int argc, char **argv)
                 size_t xi = cm_find(m, vgs.u.glob.scalar);
                 if (xi != NO_IDX && pmat_sv_get(m->f, xi, &vs, &m->err) == 0 &&
                     vs.type == PMAT_SVt_SCALAR) {
-                    uint8_t fl = vs.u.scalar.flags;
+                    uint8_t fl = cm_scalar_flags(&vs);
                     if (fl & PMAT_SCALAR_HAS_PV)
                         ver = pmat_strdup(&vs.u.scalar.pv);
                     else

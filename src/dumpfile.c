@@ -163,13 +163,17 @@ static void say(const sbuf *b)
 /* ---- names ------------------------------------------------------------- */
 
 /* The final name of the dump with serial n: the template with every NNN
- * replaced by n.  Returns 0 or ENAMETOOLONG. */
+ * of its file name replaced by n.  Directory names are left alone: a
+ * directory that happens to contain NNN (a random temp dir, say) is where
+ * the user asked for the files.  Returns 0 or ENAMETOOLONG. */
 static int final_name(char *out, size_t cap, const char *tmpl, unsigned long n)
 {
     sbuf b;
-    const char *s = tmpl, *hit;
+    const char *slash = strrchr(tmpl, '/');
+    const char *s = slash ? slash + 1 : tmpl, *hit;
 
     sb_init(&b, out, cap);
+    sb_mem(&b, tmpl, (size_t)(s - tmpl));
     while ((hit = strstr(s, "NNN")) != NULL) {
         sb_mem(&b, s, (size_t)(hit - s));
         sb_ulong(&b, n);

@@ -187,9 +187,12 @@ subtest '-file: NNN, absolute at import, not moved by chdir' => sub {
     is_deeply( [ dir_entries( "$d/elsewhere" ) ], [], 'nothing in the directory chdir went to' );
     like( $err, qr/^Dumping to \Q$d\E\/start\/rel-0\.pmat because of SIGQUIT$/m, 'the message names the absolute path' );
 
+    # Only the file name's NNN count: a directory name that contains NNN
+    # (a random temp dir can) is where the files go.
     ( $st, $out, $err ) = run_perl( { dir => $d },
-        "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$d/NNN/x-NNN.pmat", '-e', 'mkdir shift; kill QUIT => $$', "$d/0" );
-    ok( -f "$d/0/x-0.pmat", 'every NNN is replaced' );
+        "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$d/NNN/x-NNN-NNN.pmat", '-e', 'mkdir shift; kill QUIT => $$', "$d/NNN" );
+    ok( -f "$d/NNN/x-0-0.pmat", 'every NNN of the file name is replaced, none of the directory' );
+    ok( !-e "$d/0", 'no directory named after the serial' );
 };
 
 subtest 'the default file name' => sub {

@@ -315,7 +315,8 @@ C<POSIX::_exit>.
 
  $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,/var/tmp/feed-NNN.pmat ...
 
-Where triggered dumps go.  Each C<NNN> in PATH is replaced by a serial
+Where triggered dumps go.  Each C<NNN> in the file name (not in directory
+names) is replaced by a serial
 number, counting dumps from 0 (F<feed-0.pmat>, F<feed-1.pmat>, ...); a dump
 that fails uses up its number too, so a gap in the series marks a failure.
 Without C<NNN> each dump replaces the previous file.

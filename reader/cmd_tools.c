@@ -1463,22 +1463,35 @@ static int cmd_stack(cm *m, int argc, char **argv)
 
 /* ---- elems / values ------------------------------------------------------------ */
 
-static int cmd_elems(cm *m, int argc, char **argv)
+/* The arguments elems and values share: [--count N] ADDR [START].
+ * Returns 0, or the exit status of a usage error (already reported). */
+static int container_args(cm *m, const char *cmd, optspec *opts, int argc, char **argv,
+                          uint64_t *addr, long long *start)
 {
-    optspec opts[] = { { "count", 'c', 'i', 0, 50, 0 }, { 0 } };
-    int i = parse_opts("elems", opts, argc, argv, 0);
+    int i = parse_opts(cmd, opts, argc, argv, 0);
     if (i < 0)
         return 2;
     if (i >= argc)
-        return usage_err("elems: need an SV address");
-    uint64_t addr = get_sv_arg(m, "elems", argv[i++]);
-    if (!addr)
+        return usage_err("%s: need an SV address", cmd);
+    *addr = get_sv_arg(m, cmd, argv[i++]);
+    if (!*addr)
         return 2;
-    long long start = 0;
+    *start = 0;
     if (i < argc)
-        start = strtoll(argv[i++], NULL, 10);
+        *start = strtoll(argv[i++], NULL, 10);
     if (i < argc)
-        return usage_err("elems: unexpected argument '%s'", argv[i]);
+        return usage_err("%s: unexpected argument '%s'", cmd, argv[i]);
+    return 0;
+}
+
+static int cmd_elems(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "count", 'c', 'i', 0, 50, 0 }, { 0 } };
+    uint64_t addr;
+    long long start;
+    int rc = container_args(m, "elems", opts, argc, argv, &addr, &start);
+    if (rc)
+        return rc;
     const char *type = cm_type_of(m, addr);
     if (!strcmp(type, "HASH") || !strcmp(type, "STASH"))
         return usage_err("elems: cannot 'elems' of a %s - maybe you wanted 'values'?", type);
@@ -1536,19 +1549,11 @@ static char *stash_key(const pmat_str *k, int stash)
 static int cmd_values(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "count", 'c', 'i', 0, 50, 0 }, { 0 } };
-    int i = parse_opts("values", opts, argc, argv, 0);
-    if (i < 0)
-        return 2;
-    if (i >= argc)
-        return usage_err("values: need an SV address");
-    uint64_t addr = get_sv_arg(m, "values", argv[i++]);
-    if (!addr)
-        return 2;
-    long long skip = 0;
-    if (i < argc)
-        skip = strtoll(argv[i++], NULL, 10);
-    if (i < argc)
-        return usage_err("values: unexpected argument '%s'", argv[i]);
+    uint64_t addr;
+    long long skip;
+    int rc = container_args(m, "values", opts, argc, argv, &addr, &skip);
+    if (rc)
+        return rc;
     const char *type = cm_type_of(m, addr);
     if (!strcmp(type, "ARRAY"))
         return usage_err("values: cannot 'values' of a ARRAY - maybe you wanted 'elems'?");

@@ -62,47 +62,43 @@
 /* A corrupt optree must not make the dump loop forever. */
 #define PMAT_MAX_OPS ((UV)1 << 28)
 
+/* A constant the op uses: under ithreads perl moved it to the pad and the
+ * op keeps its pad index (CONSTIX); otherwise the op holds the SV itself
+ * (CONSTSV). */
+static void write_const_ref(pmat_writer *w, const OP *o, const SV *sv)
+{
+#ifdef USE_ITHREADS
+    if (o->op_targ) {
+        if (!pmat_reserve(w, 1 + PMAT_UINT_SIZE))
+            return;
+        pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTIX);
+        pmat_put_uint_nocheck(w, (UV)o->op_targ);
+        return;
+    }
+#else
+    PERL_UNUSED_ARG(o);
+#endif
+    if (sv) {
+        if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE))
+            return;
+        pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTSV);
+        pmat_put_ptr_nocheck(w, sv);
+    }
+}
+
 static void write_op_refs(pTHX_ pmat_dump *d, const OP *o)
 {
     pmat_writer *w = &d->w;
 
     switch (o->op_type) {
     case OP_CONST:
-#ifdef USE_ITHREADS
-        if (o->op_targ) {
-            if (!pmat_reserve(w, 1 + PMAT_UINT_SIZE))
-                return;
-            pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTIX);
-            pmat_put_uint_nocheck(w, (UV)o->op_targ);
-            return;
-        }
-#endif
-        if (cSVOPx(o)->op_sv) {
-            if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE))
-                return;
-            pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTSV);
-            pmat_put_ptr_nocheck(w, cSVOPx(o)->op_sv);
-        }
+        write_const_ref(w, o, cSVOPx(o)->op_sv);
         return;
 
     case OP_METHOD_NAMED:
         /* The method name is a constant too (relocated to the pad under
          * ithreads, like OP_CONST's SV). */
-#ifdef USE_ITHREADS
-        if (o->op_targ) {
-            if (!pmat_reserve(w, 1 + PMAT_UINT_SIZE))
-                return;
-            pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTIX);
-            pmat_put_uint_nocheck(w, (UV)o->op_targ);
-            return;
-        }
-#endif
-        if (cMETHOPx(o)->op_u.op_meth_sv) {
-            if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE))
-                return;
-            pmat_put_u8_nocheck(w, PMAT_CODEx_CONSTSV);
-            pmat_put_ptr_nocheck(w, cMETHOPx(o)->op_u.op_meth_sv);
-        }
+        write_const_ref(w, o, cMETHOPx(o)->op_u.op_meth_sv);
         return;
 
     case OP_GVSV:

@@ -1033,10 +1033,11 @@ static void show_refs(cm *m, cm_refs *r)
     }
 }
 
-static int refs_opts(const char *cmd, int argc, char **argv, int *all, int *weak, uint64_t *addr,
-                     cm *m)
+/* The arguments of the commands that take options and exactly one SV:
+ * [OPTIONS] ADDR.  Returns 0, or the exit status of a usage error (already
+ * reported). */
+static int addr_args(cm *m, const char *cmd, optspec *opts, int argc, char **argv, uint64_t *addr)
 {
-    optspec opts[] = { { "weak", 0, 0, 0, 0, 0 }, { "all", 'a', 0, 0, 0, 0 }, { 0 } };
     int i = parse_opts(cmd, opts, argc, argv, 0);
     if (i < 0)
         return 2;
@@ -1044,10 +1045,18 @@ static int refs_opts(const char *cmd, int argc, char **argv, int *all, int *weak
         return usage_err("%s: need an SV address", cmd);
     if (i + 1 < argc)
         return usage_err("%s: unexpected argument '%s'", cmd, argv[i + 1]);
-    *weak = opts[0].set;
-    *all = opts[1].set;
     *addr = get_sv_arg(m, cmd, argv[i]);
     return *addr ? 0 : 2;
+}
+
+static int refs_opts(const char *cmd, int argc, char **argv, int *all, int *weak, uint64_t *addr,
+                     cm *m)
+{
+    optspec opts[] = { { "weak", 0, 0, 0, 0, 0 }, { "all", 'a', 0, 0, 0, 0 }, { 0 } };
+    int rc = addr_args(m, cmd, opts, argc, argv, addr);
+    *weak = opts[0].set;
+    *all = opts[1].set;
+    return rc;
 }
 
 static int cmd_outrefs(cm *m, int argc, char **argv)
@@ -1387,16 +1396,10 @@ static int cmd_identify(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "depth", 'd', 'i', 0, 0, 0 }, { "weak", 0, 0, 0, 0, 0 },
                        { "all", 'a', 0, 0, 0, 0 }, { "no-elide", 'n', 0, 0, 0, 0 }, { 0 } };
-    int i = parse_opts("identify", opts, argc, argv, 0);
-    if (i < 0)
-        return 2;
-    if (i >= argc)
-        return usage_err("identify: need an SV address");
-    if (i + 1 < argc)
-        return usage_err("identify: unexpected argument '%s'", argv[i + 1]);
-    uint64_t addr = get_sv_arg(m, "identify", argv[i]);
-    if (!addr)
-        return 2;
+    uint64_t addr;
+    int rc = addr_args(m, "identify", opts, argc, argv, &addr);
+    if (rc)
+        return rc;
     idopts o = { 1, 1, !opts[3].set };
     if (opts[1].set)
         o.strong = 0;
@@ -1649,16 +1652,10 @@ static void show_pad_contents(cm *m, const pmat_sv *pad, const cm_code *c)
 static int cmd_show(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "full-pv", 'F', 0, 0, 0, 0 }, { "pad", 'P', 0, 0, 0, 0 }, { 0 } };
-    int i = parse_opts("show", opts, argc, argv, 0);
-    if (i < 0)
-        return 2;
-    if (i >= argc)
-        return usage_err("show: need an SV address");
-    if (i + 1 < argc)
-        return usage_err("show: unexpected argument '%s'", argv[i + 1]);
-    uint64_t addr = get_sv_arg(m, "show", argv[i]);
-    if (!addr)
-        return 2;
+    uint64_t addr;
+    int rc = addr_args(m, "show", opts, argc, argv, &addr);
+    if (rc)
+        return rc;
     size_t idx = cm_find(m, addr);
     int immortal = cm_is_immortal(m, addr);
     pmat_sv sv;

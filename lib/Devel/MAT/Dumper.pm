@@ -527,7 +527,9 @@ copy-on-write buffer, as the reference dumper does), an array's slot storage,
 a hash's bucket array, entries and unshared keys (and the auxiliary struct of
 a hash that has one). For scalars, strings, arrays and hashes these agree
 with the reference dumper (Devel::MAT::Dumper 0.46) within 5%; the test
-F<t/41-sizes-vs-reference.t> shows it. Where they differ, and why:
+F<t/41-sizes-vs-reference.t> shows it, and F<t/42-interop-tools.t> checks
+every SV of its fixtures to be equal or to differ only for a reason listed
+here. Where they differ, and why:
 
 =over 4
 
@@ -535,6 +537,18 @@ F<t/41-sizes-vs-reference.t> shows it. Where they differ, and why:
 
 A plain NV or IV is the SV head alone (24 bytes on 64-bit perls), because
 perl stores the number in the head; the reference adds a body.
+
+=item *
+
+An UNDEF or REF record counts the body perl allocated for the SV's type: an
+SV that once held a string, magic or a blessing keeps its body (16 to 48
+bytes on 64-bit perls); the reference counts the head alone.
+
+=item *
+
+A hash with an iterator, weak back-references or a name has perl's larger
+body with the auxiliary struct (56 bytes more on 64-bit perl 5.36), which
+the reference does not count.
 
 =item *
 

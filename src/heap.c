@@ -88,7 +88,7 @@ int write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size)
 {
     if (!pmat_reserve(&d->w, PMAT_COMMON_LEN))
         return 0;
-    pmat_put_sv_common_nocheck(&d->w, sv, type, size);
+    pmat_commit(&d->w, pmat_p_sv_common(pmat_cursor(&d->w), sv, type, size));
     return 1;
 }
 
@@ -148,6 +148,35 @@ static int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
     return 1;
 }
 
+/* How many slots ahead of the one being written the walk prefetches.  The
+ * heads stream in arena order (the hardware prefetcher follows that), but
+ * each body, string buffer and element/bucket array is a cache miss of its
+ * own at an unrelated address: asking for them this far ahead lets several
+ * misses overlap instead of stalling on each in turn. */
+#define PMAT_PREFETCH_AHEAD 12
+
+/* Ask for the memory the writer of sv will read, without waiting for it.
+ * Only the head is read here (it is already being streamed in).  No value
+ * is ever dereferenced: a prefetch of a stale pointer cannot fault. */
+static inline void prefetch_sv(const SV *sv)
+{
+    const U32 f = SvFLAGS(sv);
+    const svtype t = (svtype)(f & SVTYPEMASK);
+
+    if (t == (svtype)SVTYPEMASK || t == SVt_NULL)
+        return;                 /* freed slot (SvANY is the free list) or no body */
+    __builtin_prefetch(SvANY(sv));
+    /* sv_u is the string buffer of a POK scalar, the element array of an
+     * AV and the bucket array of an HV; of anything else (an IV, an NV, a
+     * referent) it is not read, or not worth fetching. */
+    if (((f & (SVp_POK | SVf_ROK)) == SVp_POK && t != SVt_PVGV && t != SVt_PVCV
+         && t != SVt_PVFM && t != SVt_PVIO)
+        || t == SVt_PVAV || t == SVt_PVHV) {
+        if (sv->sv_u.svu_pv)
+            __builtin_prefetch(sv->sv_u.svu_pv);
+    }
+}
+
 void write_heap(pTHX_ pmat_dump *d)
 {
     const SV *arena;
@@ -158,7 +187,11 @@ void write_heap(pTHX_ pmat_dump *d)
         const SV *end = arena + SvREFCNT(arena);
         const SV *sv;
 
+        for (sv = arena + 1; sv < end && sv < arena + 1 + PMAT_PREFETCH_AHEAD; sv++)
+            prefetch_sv(sv);
         for (sv = arena + 1; sv < end; sv++) {
+            if (sv + PMAT_PREFETCH_AHEAD < end)
+                prefetch_sv(sv + PMAT_PREFETCH_AHEAD);
             if (SvTYPE(sv) == (svtype)SVTYPEMASK)
                 continue;                               /* freed slot */
             if (!write_one_sv(aTHX_ d, sv))

@@ -6,6 +6,8 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
+#define ARRAY_INLINE_BYTES 4096
+
 void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
 {
     AV *av = (AV *)av_c;
@@ -13,6 +15,8 @@ void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     SV **array = AvARRAY(av);
     SSize_t n = array ? AvFILLp(av) + 1 : 0;
     UV size = pmat_sv_base_size((const SV *)av);
+    size_t nbytes, inline_bytes;
+    unsigned char *p;
 
     if (n < 0)
         n = 0;
@@ -21,12 +25,23 @@ void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     if (AvALLOC(av))
         size += (UV)(AvMAX(av) + 1 + (array - AvALLOC(av))) * sizeof(SV *);
 
-    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 1))
+    /* The elements of a short array (the usual case) go into the same
+     * reservation as the head; a long one through the checked append. */
+    nbytes = (size_t)n * sizeof(SV *);
+    inline_bytes = nbytes <= ARRAY_INLINE_BYTES ? nbytes : 0;
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 1 + inline_bytes))
         return;
-    pmat_put_sv_common_nocheck(w, (const SV *)av, PMAT_SVt_ARRAY, size);
-    pmat_put_uint_nocheck(w, (UV)n);
+    p = pmat_cursor(w);
+    p = pmat_p_sv_common(p, (const SV *)av, PMAT_SVt_ARRAY, size);
+    p = pmat_p_uint(p, (UV)n);
     /* Not REAL: @_ and backref lists do not own a refcount on their elements. */
-    pmat_put_u8_nocheck(w, AvREAL(av) ? 0 : 0x01);
-    if (n)
-        pmat_put_bytes(w, array, (size_t)n * sizeof(SV *));
+    p = pmat_p_u8(p, AvREAL(av) ? 0 : 0x01);
+    if (nbytes <= ARRAY_INLINE_BYTES) {
+        if (nbytes)
+            p = pmat_p_mem(p, array, nbytes);
+        pmat_commit(w, p);
+        return;
+    }
+    pmat_commit(w, p);
+    pmat_put_bytes(w, array, nbytes);
 }

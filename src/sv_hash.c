@@ -37,6 +37,53 @@ static void put_entry(pmat_writer *w, const HE *he, int strtab)
         pmat_put_ptr_nocheck(w, val);
 }
 
+/* The fixed part of the record: common header, COUNT, BACKREFS and, for a
+ * stash, its four MRO pointers (the name follows).  At most
+ * PMAT_COMMON_LEN + PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE bytes. */
+static unsigned char *put_hash_fixed(unsigned char *p, const HV *hv, UV size, UV n,
+                                     const struct xpvhv_aux *aux,
+                                     const struct mro_meta *meta, int stash)
+{
+    p = pmat_p_sv_common(p, (const SV *)hv, stash ? PMAT_SVt_STASH : PMAT_SVt_HASH, size);
+    p = pmat_p_uint(p, n);
+    p = pmat_p_ptr(p, aux ? aux->xhv_backreferences : NULL);
+    if (stash) {
+        p = pmat_p_ptr(p, meta ? meta->mro_linear_all     : NULL);
+        p = pmat_p_ptr(p, meta ? meta->mro_linear_current : NULL);
+        p = pmat_p_ptr(p, meta ? meta->mro_nextmethod     : NULL);
+        p = pmat_p_ptr(p, meta ? meta->isa                : NULL);
+    }
+    return p;
+}
+
+/* The bytes the table adds to SIZE apart from the entries. */
+static UV table_size(const HV *hv, const HE *const *buckets, STRLEN max, int has_aux)
+{
+    UV size = 0;
+
+    PERL_UNUSED_ARG(hv);
+    if (buckets) {
+        size += (UV)(max + 1) * sizeof(HE *);
+#if !PERL_VERSION_GE(5,36,0)
+        /* Before 5.36 the aux struct sat at the end of the bucket array. */
+        if (has_aux)
+            size += sizeof(struct xpvhv_aux);
+#else
+        PERL_UNUSED_ARG(has_aux);
+#endif
+    }
+    return size;
+}
+
+/* What one entry adds to SIZE: the HE and, for a hash without shared keys,
+ * its own HEK (the string table's entries are HE and HEK in one block). */
+#define ENTRY_SIZE(he, sharekeys) \
+    (sizeof(HE) + ((!(sharekeys) && HeKLEN(he) != HEf_SVKEY) \
+                   ? HEK_BASESIZE + (UV)HeKLEN(he) + 2 : 0))
+
+/* Keys up to this long are written in the single pass below. */
+#define HASH_INLINE_KEY 4096
+
 void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
 {
     HV *hv = (HV *)hv_c;
@@ -46,48 +93,80 @@ void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
     const int strtab = hv == PL_strtab;
     const int sharekeys = HvSHAREKEYS(hv) ? 1 : 0;
     const int has_aux = SvOOK(hv) ? 1 : 0;
-    const struct mro_meta *meta = has_aux ? HvAUX(hv)->xhv_mro_meta : NULL;
+    const struct xpvhv_aux *aux = has_aux ? HvAUX(hv) : NULL;
+    const struct mro_meta *meta = aux ? aux->xhv_mro_meta : NULL;
     const char *name = has_aux ? HvNAME_get(hv) : NULL;
-    STRLEN namelen = name ? (STRLEN)HvNAMELEN_get(hv) : 0;
-    UV size = pmat_sv_base_size((const SV *)hv);
+    const STRLEN namelen = name ? (STRLEN)HvNAMELEN_get(hv) : 0;
+    /* The fixed part, with the name's length word and bytes for a stash. */
+    const size_t head_len = name ? PMAT_COMMON_LEN + 2 * PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE + namelen
+                                 : PMAT_COMMON_LEN + PMAT_UINT_SIZE + PMAT_PTR_SIZE;
+    const UV size0 = pmat_sv_base_size((const SV *)hv)
+                   + table_size(hv, (const HE *const *)buckets, max, has_aux)
+                   + (meta ? sizeof(struct mro_meta) : 0);
+    UV size = size0;
     UV n = 0;
     STRLEN i;
     const HE *he;
 
+    /* One pass, when the record fits in what is left of the buffer: write
+     * the entries after room left for the head, counting and sizing as we
+     * go, then fill the head in.  Each HE is a cache miss of its own, so
+     * reading them once matters.  If the buffer runs out first, nothing
+     * has been committed (w->len is unchanged), so the two-pass path below
+     * simply starts over. */
+    if (namelen <= HASH_INLINE_KEY && !w->err && w->cap - w->len >= head_len) {
+        unsigned char *const start = pmat_cursor(w);
+        unsigned char *const limit = w->buf + w->cap;
+        unsigned char *p = start + head_len;
+        int fits = 1;
+
+        if (buckets) {
+            for (i = 0; i <= max && fits; i++)
+                for (he = buckets[i]; he; he = HeNEXT(he)) {
+                    size += ENTRY_SIZE(he, sharekeys);
+                    if (ENTRY_WRITTEN(he, strtab)) {
+                        STRLEN klen = (STRLEN)HeKLEN(he);
+                        if (klen > HASH_INLINE_KEY
+                            || (size_t)(limit - p) < PMAT_UINT_SIZE + klen + PMAT_PTR_SIZE) {
+                            fits = 0;
+                            break;
+                        }
+                        p = pmat_p_uint(p, (UV)klen);
+                        p = pmat_p_mem(p, HeKEY(he), klen);
+                        p = pmat_p_ptr(p, strtab ? NULL : HeVAL(he));
+                        n++;
+                    }
+                }
+        }
+        if (fits) {
+            unsigned char *q = put_hash_fixed(start, hv, size, n, aux, meta, name != NULL);
+            if (name) {
+                q = pmat_p_uint(q, (UV)namelen);
+                pmat_p_mem(q, name, namelen);
+            }
+            pmat_commit(w, p);
+            return;
+        }
+        size = size0;
+        n = 0;
+    }
+
+    /* Two passes: count and size the entries (COUNT and SIZE come before
+     * them), then write them. */
     if (buckets) {
-        size += (UV)(max + 1) * sizeof(HE *);
-#if !PERL_VERSION_GE(5,36,0)
-        /* Before 5.36 the aux struct sat at the end of the bucket array. */
-        if (has_aux)
-            size += sizeof(struct xpvhv_aux);
-#endif
         for (i = 0; i <= max; i++)
             for (he = buckets[i]; he; he = HeNEXT(he)) {
-                size += sizeof(HE);
-                /* Keys of a hash without shared keys are its own HEKs (the
-                 * string table's entries are HE and HEK in one block). */
-                if (!sharekeys && HeKLEN(he) != HEf_SVKEY)
-                    size += HEK_BASESIZE + (UV)HeKLEN(he) + 2;
+                size += ENTRY_SIZE(he, sharekeys);
                 if (ENTRY_WRITTEN(he, strtab))
                     n++;
             }
     }
-    if (meta)
-        size += sizeof(struct mro_meta);
 
-    if (!pmat_reserve(w, PMAT_COMMON_LEN + 2 * PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE))
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE))
         return;
-    pmat_put_sv_common_nocheck(w, (const SV *)hv,
-                               name ? PMAT_SVt_STASH : PMAT_SVt_HASH, size);
-    pmat_put_uint_nocheck(w, n);
-    pmat_put_ptr_nocheck(w, has_aux ? HvAUX(hv)->xhv_backreferences : NULL);
-    if (name) {
-        pmat_put_ptr_nocheck(w, meta ? meta->mro_linear_all     : NULL);
-        pmat_put_ptr_nocheck(w, meta ? meta->mro_linear_current : NULL);
-        pmat_put_ptr_nocheck(w, meta ? meta->mro_nextmethod     : NULL);
-        pmat_put_ptr_nocheck(w, meta ? meta->isa                : NULL);
+    pmat_commit(w, put_hash_fixed(pmat_cursor(w), hv, size, n, aux, meta, name != NULL));
+    if (name)
         pmat_put_str(w, name, namelen);
-    }
 
     if (!n)
         return;

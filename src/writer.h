@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Internal to Dumper.so (see dumper.h). */
+#pragma GCC visibility push(hidden)
+
 #define PMAT_WRITER_BUFSIZE (1024 * 1024)
 
 typedef struct pmat_writer {
@@ -84,7 +87,82 @@ static inline void pmat_put_nocheck(pmat_writer *w, const void *src, size_t n)
     w->len += n;
 }
 
+/* Cursor-style appends for the hot record writers: after one pmat_reserve,
+ * take p = pmat_cursor(w), store every field through p (each helper returns
+ * the advanced cursor), and hand it back with pmat_commit(w, p).  Why: the
+ * put_*_nocheck helpers store bytes through w->buf, and a byte store may
+ * alias w->len and w->buf themselves, so the compiler reloads both after
+ * every field; a local cursor stays in a register. */
+static inline unsigned char *pmat_cursor(const pmat_writer *w)
+{
+    return w->buf + w->len;
+}
+
+static inline void pmat_commit(pmat_writer *w, unsigned char *p)
+{
+    w->len = (size_t)(p - w->buf);
+}
+
+static inline unsigned char *pmat_p_u8(unsigned char *p, uint8_t v)
+{
+    *p = v;
+    return p + 1;
+}
+
+static inline unsigned char *pmat_p_u32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+    return p + 4;
+}
+
+static inline unsigned char *pmat_p_u64(unsigned char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+    return p + 8;
+}
+
+static inline unsigned char *pmat_p_ptr(unsigned char *p, const void *ptr)
+{
+    uintptr_t v = (uintptr_t)ptr;
+    memcpy(p, &v, sizeof v);
+    return p + sizeof v;
+}
+
+/* n bytes from src.  Short strings (hash keys, most PVs) are the common
+ * case: copied with two possibly overlapping loads and stores that stay
+ * inside [src, src+n), rather than a call into the C library's memcpy. */
+static inline unsigned char *pmat_p_mem(unsigned char *p, const void *src, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)src;
+
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(p, &a, 8);
+        memcpy(p + n - 8, &b, 8);
+    }
+    else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(p, &a, 4);
+        memcpy(p + n - 4, &b, 4);
+    }
+    else if (n > 16) {
+        memcpy(p, s, n);
+    }
+    else if (n) {
+        p[0] = s[0];
+        p[n / 2] = s[n / 2];
+        p[n - 1] = s[n - 1];
+    }
+    return p + n;
+}
+
 /* Checked appends for data of any length: large blocks bypass the buffer. */
 void pmat_put_bytes(pmat_writer *w, const void *src, size_t n);
+
+#pragma GCC visibility pop
 
 #endif

@@ -203,6 +203,8 @@ int  write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size);
 void write_sv_code(pTHX_ pmat_dump *d, const CV *cv);
 
 void write_header(pTHX_ pmat_dump *d);
+/* bench/dump-speed's floor: reads what the walk reads, writes nothing. */
+UV   pmat_touch_heap(pTHX);
 void write_roots(pTHX_ pmat_dump *d);
 void write_stack(pTHX_ pmat_dump *d);
 void write_heap(pTHX_ pmat_dump *d);

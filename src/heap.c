@@ -213,3 +213,54 @@ void write_heap(pTHX_ pmat_dump *d)
     if (pmat_reserve(&d->w, 1))
         pmat_put_u8_nocheck(&d->w, 0);
 }
+
+/* For bench/dump-speed only: the memory floor of the walk.  Visits every
+ * live arena SV as write_heap does (same order, same prefetching) and reads
+ * what the kind writers read -- the head, the body's first word, the first
+ * byte of the string buffer, the element or bucket array, and for a hash
+ * each HE with its key and value pointer -- but formats and writes nothing.
+ * Returns a sum of what it read, so the compiler cannot drop the loads. */
+UV pmat_touch_heap(pTHX)
+{
+    const SV *arena;
+    UV sum = 0;
+
+    for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {
+        const SV *end = arena + SvREFCNT(arena);
+        const SV *sv;
+
+        for (sv = arena + 1; sv < end && sv < arena + 1 + PMAT_PREFETCH_AHEAD; sv++)
+            prefetch_sv(sv);
+        for (sv = arena + 1; sv < end; sv++) {
+            const U32 f = SvFLAGS(sv);
+            const svtype t = (svtype)(f & SVTYPEMASK);
+
+            if (sv + PMAT_PREFETCH_AHEAD < end)
+                prefetch_sv(sv + PMAT_PREFETCH_AHEAD);
+            if (t == (svtype)SVTYPEMASK)
+                continue;
+            sum += f + SvREFCNT(sv);
+            if (t == SVt_NULL)
+                continue;
+            sum += *(const UV *)SvANY(sv);
+            if (t == SVt_PVHV) {
+                HE **b = HvARRAY((const HV *)sv);
+                STRLEN i;
+                if (b)
+                    for (i = 0; i <= HvMAX((const HV *)sv); i++) {
+                        const HE *he;
+                        for (he = b[i]; he; he = HeNEXT(he))
+                            sum += (UV)(U8)HeKEY(he)[0] + PTR2UV(HeVAL(he));
+                    }
+            }
+            else if (t == SVt_PVAV) {
+                if (AvARRAY((const AV *)sv) && AvFILLp((const AV *)sv) >= 0)
+                    sum += PTR2UV(AvARRAY((const AV *)sv)[0]);
+            }
+            else if ((f & (SVp_POK | SVf_ROK)) == SVp_POK && t != SVt_PVGV && t != SVt_PVCV
+                     && t != SVt_PVFM && t != SVt_PVIO && SvPVX_const(sv))
+                sum += (U8)SvPVX_const(sv)[0];
+        }
+    }
+    return sum;
+}

@@ -26,6 +26,8 @@
 
 #define PMAT_WRITER_BUFSIZE (1024 * 1024)
 
+struct pmat_async;
+
 typedef struct pmat_writer {
     int            fd;
     unsigned char *buf;
@@ -33,10 +35,20 @@ typedef struct pmat_writer {
     size_t         cap;
     int            err;      /* 0, or the errno of the first failure */
     uint64_t       written;  /* bytes handed to write(2) so far */
+    struct pmat_async *async;  /* the background write(2) thread, or NULL */
 } pmat_writer;
 
 /* Allocate the buffer; returns 0 on success, an errno value on failure. */
 int  pmat_writer_init(pmat_writer *w, int fd);
+/* The same, but the write(2) calls run on a helper thread while the caller
+ * fills the next buffer (the walk and the kernel's copy into the page cache
+ * then overlap, on two cores).  The PMAT_WRITER_BUFSIZE bytes are split in
+ * two halves that take turns, so the memory is the same as the plain
+ * writer's.  Falls back to the plain writer if no thread can be started.
+ * Not for signal handlers or a raw-forked child (pthread_create is neither
+ * async-signal-safe nor safe where libc's fork handlers did not run): those
+ * use a caller's buffer and the plain writer. */
+int  pmat_writer_init_async(pmat_writer *w, int fd);
 /* Flush what is pending and free the buffer; returns w->err (0 if all went
  * out).  Does not close the fd. */
 int  pmat_writer_finish(pmat_writer *w);

@@ -27,6 +27,10 @@
      || (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
 #endif
 
+/* For the per-SV writers inlined into the arena walk (heap.c): the
+ * compiler's size heuristics would otherwise leave a call frame per SV. */
+#define PMAT_HOT_INLINE static inline __attribute__((always_inline))
+
 /* Everything declared from here on is internal to Dumper.so: hidden, so
  * calls between our objects are direct instead of going through the PLT
  * (after the perl headers above, whose symbols libperl must resolve). */
@@ -185,10 +189,9 @@ static inline unsigned char *pmat_p_sv_common(unsigned char *p, const SV *sv,
 /* The kind writers, called by heap.c's dispatch on SvTYPE.  Each writes one
  * whole record (common header, fields, body) with one reservation for the
  * fixed part. */
-void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv);   /* SCALAR/REF/UNDEF/YES/NO */
+/* SCALAR/REF/UNDEF/YES/NO, ARRAY, and HASH or STASH: static inline in
+ * sv_scalar.h, sv_array.h and sv_hash.h, which heap.c includes. */
 void write_sv_glob(pTHX_ pmat_dump *d, const GV *gv);
-void write_sv_array(pTHX_ pmat_dump *d, const AV *av);
-void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv);     /* HASH or STASH */
 void write_sv_io(pTHX_ pmat_dump *d, const IO *io);
 void write_sv_lvalue(pTHX_ pmat_dump *d, const SV *sv);
 void write_sv_regexp(pTHX_ pmat_dump *d, const SV *sv);

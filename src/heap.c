@@ -9,6 +9,9 @@
  */
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
+#include "sv_scalar.h"
+#include "sv_array.h"
+#include "sv_hash.h"
 
 /* HEADERLEN, NPTRS, NSTRS of each record kind, as Devel::MAT reads them. */
 #define U (PMAT_UINT_SIZE)
@@ -94,7 +97,7 @@ int write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size)
 
 /* One live SV: its record, then its MAGIC records.  Returns 0 for a type we
  * do not know (nothing written). */
-static int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
+PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
 {
     switch (SvTYPE(sv)) {
     case SVt_NULL:

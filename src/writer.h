@@ -147,28 +147,36 @@ static inline unsigned char *pmat_p_mem(unsigned char *p, const void *src, size_
 {
     const unsigned char *s = (const unsigned char *)src;
 
-    if (n >= 8 && n <= 16) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(p, &a, 8);
-        memcpy(p + n - 8, &b, 8);
+    if (n <= 16) {
+        if (n >= 8) {
+            uint64_t a, b;
+            memcpy(&a, s, 8);
+            memcpy(&b, s + n - 8, 8);
+            memcpy(p, &a, 8);
+            memcpy(p + n - 8, &b, 8);
+        }
+        else if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            memcpy(p, &a, 4);
+            memcpy(p + n - 4, &b, 4);
+        }
+        else if (n) {
+            p[0] = s[0];
+            p[n / 2] = s[n / 2];
+            p[n - 1] = s[n - 1];
+        }
     }
-    else if (n >= 4 && n < 8) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(p, &a, 4);
-        memcpy(p + n - 4, &b, 4);
+    else if (n <= 32) {
+        unsigned char a[16], b[16];
+        memcpy(a, s, 16);
+        memcpy(b, s + n - 16, 16);
+        memcpy(p, a, 16);
+        memcpy(p + n - 16, b, 16);
     }
-    else if (n > 16) {
+    else
         memcpy(p, s, n);
-    }
-    else if (n) {
-        p[0] = s[0];
-        p[n / 2] = s[n / 2];
-        p[n - 1] = s[n - 1];
-    }
     return p + n;
 }
 

@@ -9,8 +9,11 @@
  * PL_strtab is the one hash whose values are not SVs (each slot holds the
  * shared key's refcount): its values are written as NULL.
  */
-#define PERL_NO_GET_CONTEXT
-#include "dumper.h"
+/* Included by heap.c only: the kinds that make up nearly every SV of a
+ * heap are inlined into the arena walk, which saves a call frame (and the
+ * saving and restoring of the registers it needs) per SV. */
+#ifndef PMAT_SV_HASH_H
+#define PMAT_SV_HASH_H
 
 /* An entry that exists for the reader: not a restricted hash's placeholder,
  * and with a plain key (an SV key only appears in a tied hash's iterator). */
@@ -84,7 +87,9 @@ static UV table_size(const HV *hv, const HE *const *buckets, STRLEN max, int has
 /* Keys up to this long are written in the single pass below. */
 #define HASH_INLINE_KEY 4096
 
-void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
+/* Not inlined into the walk: a hash is one SV in ten or so, and its loops
+ * would cost every other SV the registers they need. */
+static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
 {
     HV *hv = (HV *)hv_c;
     pmat_writer *w = &d->w;
@@ -175,3 +180,5 @@ void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
             if (ENTRY_WRITTEN(he, strtab))
                 put_entry(w, he, strtab);
 }
+
+#endif

@@ -3,12 +3,15 @@
  * The element pointers are copied straight out of AvARRAY in one block
  * (holes are NULL there already); the reader takes them as host-order PTRs.
  */
-#define PERL_NO_GET_CONTEXT
-#include "dumper.h"
+/* Included by heap.c only: the kinds that make up nearly every SV of a
+ * heap are inlined into the arena walk, which saves a call frame (and the
+ * saving and restoring of the registers it needs) per SV. */
+#ifndef PMAT_SV_ARRAY_H
+#define PMAT_SV_ARRAY_H
 
 #define ARRAY_INLINE_BYTES 4096
 
-void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
+PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
 {
     AV *av = (AV *)av_c;
     pmat_writer *w = &d->w;
@@ -45,3 +48,5 @@ void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     pmat_commit(w, p);
     pmat_put_bytes(w, array, nbytes);
 }
+
+#endif

@@ -5,8 +5,11 @@
  * magical scalar's last get left behind); nothing here stringifies, numifies
  * or runs magic.
  */
-#define PERL_NO_GET_CONTEXT
-#include "dumper.h"
+/* Included by heap.c only: the kinds that make up nearly every SV of a
+ * heap are inlined into the arena walk, which saves a call frame (and the
+ * saving and restoring of the registers it needs) per SV. */
+#ifndef PMAT_SV_SCALAR_H
+#define PMAT_SV_SCALAR_H
 
 #define SCALAR_FIXED (1 + 2 * PMAT_UINT_SIZE + PMAT_NV_SIZE + PMAT_PTR_SIZE)
 
@@ -19,7 +22,7 @@
 #  define IS_BOOL(sv) 0
 #endif
 
-static void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
+PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
 {
     pmat_writer *w = &d->w;
     unsigned char *p;
@@ -35,7 +38,7 @@ static void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
 }
 
 /* A record of the common header alone (UNDEF, YES, NO). */
-static void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV size)
+PMAT_HOT_INLINE void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV size)
 {
     if (pmat_reserve(w, PMAT_COMMON_LEN))
         pmat_commit(w, pmat_p_sv_common(pmat_cursor(w), sv, type, size));
@@ -45,7 +48,7 @@ static void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV size)
  * through the checked append, which can write them past the buffer. */
 #define SCALAR_INLINE_PV 4096
 
-void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
+PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
 {
     pmat_writer *w = &d->w;
     const U32 f = SvFLAGS(sv);
@@ -132,3 +135,5 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
     pmat_commit(w, p);
     pmat_put_bytes(w, pv, wlen);
 }
+
+#endif

@@ -6,7 +6,11 @@
  * same way the worker times a dump, so process start-up is not counted
  * against it.  PATH may be /dev/null (then it is opened, not created).
  *
- *   plain-write PATH BYTES [CHUNK]
+ *   plain-write PATH BYTES [CHUNK [go]]
+ *
+ * With "go", it first waits for one byte on stdin (not timed): the bench
+ * starts it ahead, then runs its write at the same time as a walk of the
+ * heap, for the floor of the two together.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,12 +37,12 @@ int main(int argc, char **argv)
     double t0;
     int fd;
 
-    if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: plain-write PATH BYTES [CHUNK]\n");
+    if (argc < 3 || argc > 5) {
+        fprintf(stderr, "usage: plain-write PATH BYTES [CHUNK [go]]\n");
         return 2;
     }
     left = strtoull(argv[2], NULL, 10);
-    if (argc == 4) {
+    if (argc >= 4) {
         chunk = (size_t)strtoull(argv[3], NULL, 10);
         if (chunk == 0 || chunk > MAX_CHUNK) {
             fprintf(stderr, "plain-write: CHUNK must be 1..%d\n", MAX_CHUNK);
@@ -46,6 +50,13 @@ int main(int argc, char **argv)
         }
     }
     memset(buf, 0x5a, sizeof buf);      /* touched, like a dump's buffer */
+    if (argc == 5) {
+        char go;
+        if (read(0, &go, 1) != 1) {
+            fprintf(stderr, "plain-write: no go\n");
+            return 1;
+        }
+    }
     t0 = now();
     fd = strcmp(argv[1], "/dev/null") == 0 ? open(argv[1], O_WRONLY)
                                            : open(argv[1], O_WRONLY | O_CREAT | O_EXCL, 0600);

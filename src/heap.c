@@ -151,50 +151,20 @@ PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
     return 1;
 }
 
-/* How many slots ahead of the one being written the walk prefetches.  The
- * heads stream in arena order (the hardware prefetcher follows that), but
- * each body, string buffer and element/bucket array is a cache miss of its
- * own at an unrelated address: asking for them this far ahead lets several
- * misses overlap instead of stalling on each in turn. */
-#define PMAT_PREFETCH_AHEAD 12
-
-/* Ask for the memory the writer of sv will read, without waiting for it.
- * Only the head is read here (it is already being streamed in).  No value
- * is ever dereferenced: a prefetch of a stale pointer cannot fault. */
-static inline void prefetch_sv(const SV *sv)
-{
-    const U32 f = SvFLAGS(sv);
-    const svtype t = (svtype)(f & SVTYPEMASK);
-
-    if (t == (svtype)SVTYPEMASK || t == SVt_NULL)
-        return;                 /* freed slot (SvANY is the free list) or no body */
-    __builtin_prefetch(SvANY(sv));
-    /* sv_u is the string buffer of a POK scalar, the element array of an
-     * AV and the bucket array of an HV; of anything else (an IV, an NV, a
-     * referent) it is not read, or not worth fetching. */
-    if (((f & (SVp_POK | SVf_ROK)) == SVp_POK && t != SVt_PVGV && t != SVt_PVCV
-         && t != SVt_PVFM && t != SVt_PVIO)
-        || t == SVt_PVAV || t == SVt_PVHV) {
-        if (sv->sv_u.svu_pv)
-            __builtin_prefetch(sv->sv_u.svu_pv);
-    }
-}
-
 void write_heap(pTHX_ pmat_dump *d)
 {
     const SV *arena;
 
     /* Each arena's first slot is its header: SvANY links to the next arena,
-     * SvREFCNT counts the slots (header included). */
+     * SvREFCNT counts the slots (header included).  (Software prefetching
+     * of the bodies and strings 12 or 32 slots ahead was tried and made no
+     * measurable difference: perl allocates heads, bodies and buffers in
+     * much the same order, and the hardware prefetchers follow that.) */
     for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {
         const SV *end = arena + SvREFCNT(arena);
         const SV *sv;
 
-        for (sv = arena + 1; sv < end && sv < arena + 1 + PMAT_PREFETCH_AHEAD; sv++)
-            prefetch_sv(sv);
         for (sv = arena + 1; sv < end; sv++) {
-            if (sv + PMAT_PREFETCH_AHEAD < end)
-                prefetch_sv(sv + PMAT_PREFETCH_AHEAD);
             if (SvTYPE(sv) == (svtype)SVTYPEMASK)
                 continue;                               /* freed slot */
             if (!write_one_sv(aTHX_ d, sv))
@@ -218,7 +188,7 @@ void write_heap(pTHX_ pmat_dump *d)
 }
 
 /* For bench/dump-speed only: the memory floor of the walk.  Visits every
- * live arena SV as write_heap does (same order, same prefetching) and reads
+ * live arena SV as write_heap does (in the same order) and reads
  * what the kind writers read -- the head, the body's first word, the first
  * byte of the string buffer, the element or bucket array, and for a hash
  * each HE with its key and value pointer -- but formats and writes nothing.
@@ -232,14 +202,10 @@ UV pmat_touch_heap(pTHX)
         const SV *end = arena + SvREFCNT(arena);
         const SV *sv;
 
-        for (sv = arena + 1; sv < end && sv < arena + 1 + PMAT_PREFETCH_AHEAD; sv++)
-            prefetch_sv(sv);
         for (sv = arena + 1; sv < end; sv++) {
             const U32 f = SvFLAGS(sv);
             const svtype t = (svtype)(f & SVTYPEMASK);
 
-            if (sv + PMAT_PREFETCH_AHEAD < end)
-                prefetch_sv(sv + PMAT_PREFETCH_AHEAD);
             if (t == (svtype)SVTYPEMASK)
                 continue;
             sum += f + SvREFCNT(sv);

@@ -110,6 +110,7 @@ int pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_
     d.w.len = 0;
     d.w.err = 0;
     d.w.written = 0;
+    d.w.sent = 0;
     d.w.async = NULL;       /* maybe in a signal handler: no helper thread */
     return dump_into(aTHX_ &d);
 }

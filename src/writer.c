@@ -33,6 +33,7 @@ int pmat_writer_init(pmat_writer *w, int fd)
     w->len = 0;
     w->err = 0;
     w->written = 0;
+    w->sent = 0;
     w->async = NULL;
     w->cap = PMAT_WRITER_BUFSIZE;
     w->buf = malloc(w->cap);
@@ -107,6 +108,7 @@ int pmat_writer_init_async(pmat_writer *w, int fd)
     w->len = 0;
     w->err = 0;
     w->written = 0;
+    w->sent = 0;
     w->async = NULL;
     a = calloc(1, sizeof *a);
     if (!a || !(a->mem = malloc(PMAT_WRITER_BUFSIZE))) {
@@ -192,30 +194,57 @@ static void async_submit(pmat_writer *w, const unsigned char *p, size_t n)
     pthread_mutex_unlock(&a->mu);
 }
 
-/* Send the pending bytes on their way.  Plain: written before returning.
- * Async: handed to the helper, and w->buf switched to the other half (which
- * the helper has finished with, or async_submit would still be waiting). */
-static void send_pending(pmat_writer *w)
+/* The file offset every write(2) but the last starts and ends on, when the
+ * buffer is sent because it is full: writes that cover whole pages of the
+ * page cache are measurably cheaper (bench/plain-write with 512 KiB against
+ * 524000-byte calls: ~15% faster) than ones that start or end mid-page. */
+#define PMAT_WRITE_ALIGN 4096
+
+/* Send the pending bytes on their way: all of them (whole), or only up to
+ * the last PMAT_WRITE_ALIGN boundary of the file, the rest (less than
+ * PMAT_WRITE_ALIGN bytes) staying at the start of the buffer.
+ * Plain: written before returning.  Async: handed to the helper, and w->buf
+ * switched to the other half (which the helper has finished with, or
+ * async_submit would still be waiting). */
+static void send_pending(pmat_writer *w, int whole)
 {
-    if (w->len && !w->err) {
-        if (w->async) {
-            struct pmat_async *a = w->async;
-            async_submit(w, w->buf, w->len);
-            a->cur ^= 1;
-            w->buf = a->half[a->cur];
-        }
-        else {
-            int err = write_all(w->fd, w->buf, w->len, &w->written);
-            if (err)
-                w->err = err;
-        }
+    size_t n = w->len, tail;
+
+    if (!whole) {
+        uint64_t end = (w->sent + w->len) & ~(uint64_t)(PMAT_WRITE_ALIGN - 1);
+        if (end > w->sent)
+            n = (size_t)(end - w->sent);
     }
-    w->len = 0;
+    tail = w->len - n;
+    if (w->err || !n) {
+        if (w->err)
+            w->len = 0;
+        return;
+    }
+    if (w->async) {
+        struct pmat_async *a = w->async;
+        const unsigned char *old = w->buf;
+        async_submit(w, old, n);
+        a->cur ^= 1;
+        w->buf = a->half[a->cur];
+        /* The helper only reads the old half: copying from it is safe. */
+        if (tail)
+            memcpy(w->buf, old + n, tail);
+    }
+    else {
+        int err = write_all(w->fd, w->buf, n, &w->written);
+        if (err)
+            w->err = err;
+        if (tail)
+            memmove(w->buf, w->buf + n, tail);
+    }
+    w->sent += n;
+    w->len = w->err ? 0 : tail;
 }
 
 int pmat_writer_flush(pmat_writer *w)
 {
-    send_pending(w);
+    send_pending(w, 1);
     if (w->async)
         async_wait_idle(w);
     return w->err;
@@ -232,7 +261,9 @@ int pmat_writer_make_room(pmat_writer *w, size_t n)
         return 0;
     }
     if (w->cap - w->len < n)
-        send_pending(w);
+        send_pending(w, 0);
+    if (w->cap - w->len < n)
+        send_pending(w, 1);
     return !w->err;
 }
 
@@ -248,17 +279,26 @@ void pmat_put_bytes(pmat_writer *w, const void *src, size_t n)
      * the block or, if it would fill most of the buffer anyway, write it
      * straight from the caller's memory (async: by the helper, and waited
      * for, since the caller's memory is only borrowed for this call). */
-    send_pending(w);
+    send_pending(w, 0);
+    if (w->err)
+        return;
+    if (n <= w->cap - w->len) {
+        pmat_put_nocheck(w, src, n);
+        return;
+    }
+    send_pending(w, 1);
     if (n < w->cap / 2)
         pmat_put_nocheck(w, src, n);
     else if (w->async) {
         async_submit(w, src, n);
         async_wait_idle(w);
+        w->sent += n;
     }
     else if (!w->err) {
         int err = write_all(w->fd, src, n, &w->written);
         if (err)
             w->err = err;
+        w->sent += n;
     }
 }
 

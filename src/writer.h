@@ -35,6 +35,7 @@ typedef struct pmat_writer {
     size_t         cap;
     int            err;      /* 0, or the errno of the first failure */
     uint64_t       written;  /* bytes handed to write(2) so far */
+    uint64_t       sent;     /* bytes sent on (or queued) before buf[0] */
     struct pmat_async *async;  /* the background write(2) thread, or NULL */
 } pmat_writer;
 

@@ -100,14 +100,22 @@ int write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size)
 PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
 {
     switch (SvTYPE(sv)) {
-    case SVt_NULL:
+    /* The commonest kinds get a copy of the scalar writer each, with the
+     * type as a constant. */
     case SVt_IV:
+        write_sv_scalar(aTHX_ d, sv, SVt_IV);
+        break;
     case SVt_NV:
+        write_sv_scalar(aTHX_ d, sv, SVt_NV);
+        break;
     case SVt_PV:
+        write_sv_scalar(aTHX_ d, sv, SVt_PV);
+        break;
+    case SVt_NULL:
     case SVt_PVIV:
     case SVt_PVNV:
     case SVt_PVMG:
-        write_sv_scalar(aTHX_ d, sv);
+        write_sv_scalar(aTHX_ d, sv, SvTYPE(sv));
         break;
 #if PERL_VERSION_GE(5,20,0)  /* SVt_INVLIST is an enum member, not a macro */
     case SVt_INVLIST:
@@ -122,7 +130,7 @@ PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
         if (isGV_with_GP(sv))
             write_sv_glob(aTHX_ d, (const GV *)sv);
         else
-            write_sv_scalar(aTHX_ d, sv);
+            write_sv_scalar(aTHX_ d, sv, SVt_PVGV);
         break;
     case SVt_PVLV:
         write_sv_lvalue(aTHX_ d, sv);

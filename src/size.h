@@ -48,23 +48,25 @@ static const U16 pmat_body_sizes[SVt_LAST] = {
 #  define PMAT_BODY_SIZE(t) ((UV)pmat_body_sizes[t])
 #endif
 
-static inline UV pmat_pv_size(const SV *sv)
+/* The _t forms take the SvTYPE the caller has already switched on, so
+ * that once inlined the type tests fold away. */
+static inline UV pmat_pv_size_t(const SV *sv, svtype t)
 {
     STRLEN off;
 
-    if (SvTYPE(sv) < SVt_PV || SvTYPE(sv) == SVt_PVAV || SvTYPE(sv) == SVt_PVHV
-        || SvTYPE(sv) == SVt_PVCV || SvTYPE(sv) == SVt_PVFM || SvTYPE(sv) == SVt_PVIO)
+    if (t < SVt_PV || t == SVt_PVAV || t == SVt_PVHV
+        || t == SVt_PVCV || t == SVt_PVFM || t == SVt_PVIO)
         return 0;
     /* An RV lives in the same slot as the PV pointer. */
     if (SvROK(sv) || !SvPVX_const(sv) || !SvLEN(sv))
         return 0;
     /* A PVLV standing in for a REGEXP keeps a pointer to the regexp where
      * SvLEN would be, and borrows that regexp's string. */
-    if (SvTYPE(sv) == SVt_PVLV
+    if (t == SVt_PVLV
         && (SvFLAGS(sv) & (SVpgv_GP | SVf_FAKE)) == SVf_FAKE)
         return 0;
     /* A GV with a GP has no string (its name is a shared HEK). */
-    if (SvTYPE(sv) == SVt_PVGV && isGV_with_GP(sv))
+    if (t == SVt_PVGV && isGV_with_GP(sv))
         return 0;
     /* A COW buffer (SvIsCOW with SvLEN) is shared by the SVs that copied it
      * and freed with the last: each of them counts it, as the reference
@@ -75,9 +77,13 @@ static inline UV pmat_pv_size(const SV *sv)
     return (UV)SvLEN(sv) + (UV)off;
 }
 
-static inline UV pmat_sv_body_size(const SV *sv)
+static inline UV pmat_pv_size(const SV *sv)
 {
-    svtype t = SvTYPE(sv);
+    return pmat_pv_size_t(sv, SvTYPE(sv));
+}
+
+static inline UV pmat_sv_body_size_t(const SV *sv, svtype t)
+{
     UV size = sizeof(SV);
 
     if ((unsigned)t < SVt_LAST)
@@ -89,6 +95,11 @@ static inline UV pmat_sv_body_size(const SV *sv)
         size += sizeof(struct xpvhv_with_aux) - sizeof(XPVHV);
 #endif
     return size;
+}
+
+static inline UV pmat_sv_body_size(const SV *sv)
+{
+    return pmat_sv_body_size_t(sv, SvTYPE(sv));
 }
 
 static inline UV pmat_sv_base_size(const SV *sv)

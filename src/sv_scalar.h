@@ -48,11 +48,14 @@ PMAT_HOT_INLINE void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV
  * through the checked append, which can write them past the buffer. */
 #define SCALAR_INLINE_PV 4096
 
-PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
+/* t: SvTYPE(sv), which heap.c's dispatch passes as a constant for the
+ * common bodyless and plain-string types, so their records are written
+ * without the tests that only the bigger bodies need. */
+PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv, svtype t)
 {
     pmat_writer *w = &d->w;
     const U32 f = SvFLAGS(sv);
-    UV size = pmat_sv_body_size(sv);
+    UV size = pmat_sv_body_size_t(sv, t);
     U8 flags = 0;
     U32 ok;
     UV iv = 0;
@@ -105,7 +108,7 @@ PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
             flags |= 0x10;
         pv = SvPVX_const(sv);
         cur = SvCUR(sv);
-        size += pmat_pv_size(sv);
+        size += pmat_pv_size_t(sv, t);
         wlen = cur;
         if (d->max_string >= 0 && (UV)d->max_string < (UV)cur)
             wlen = (STRLEN)d->max_string;

@@ -80,6 +80,14 @@ dumpfh(fh)
 
 # ---- the triggers' side (used by import in Dumper.pm) --------------------
 
+UV
+_touch_heap()
+    CODE:
+    /* Not API: bench/dump-speed times it as the memory floor of a dump. */
+    RETVAL = pmat_touch_heap(aTHX);
+    OUTPUT:
+    RETVAL
+
 void
 _set_file(path)
     const char *path

@@ -80,7 +80,16 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
 
     d.max_string = max_string;
     d.unknown_svs = 0;
-    if ((err = pmat_writer_init(&d.w, fd)) != 0)
+    /* Not from a signal handler (those come through the prealloc entry):
+     * the writes can go to a helper thread. */
+#ifdef PMAT_WRITER_NO_THREAD
+    /* Built without the helper thread (cc -DPMAT_WRITER_NO_THREAD): the
+     * same bytes, written in-line. */
+    err = pmat_writer_init(&d.w, fd);
+#else
+    err = pmat_writer_init_async(&d.w, fd);
+#endif
+    if (err)
         return err;
     err = dump_into(aTHX_ &d);
     /* Frees the buffer; err already holds any failure of the flush. */
@@ -101,5 +110,7 @@ int pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_
     d.w.len = 0;
     d.w.err = 0;
     d.w.written = 0;
+    d.w.sent = 0;
+    d.w.async = NULL;       /* maybe in a signal handler: no helper thread */
     return dump_into(aTHX_ &d);
 }

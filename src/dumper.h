@@ -27,6 +27,15 @@
      || (PERL_VERSION == (v) && PERL_SUBVERSION >= (s)))))
 #endif
 
+/* For the per-SV writers inlined into the arena walk (heap.c): the
+ * compiler's size heuristics would otherwise leave a call frame per SV. */
+#define PMAT_HOT_INLINE static inline __attribute__((always_inline))
+
+/* Everything declared from here on is internal to Dumper.so: hidden, so
+ * calls between our objects are direct instead of going through the PLT
+ * (after the perl headers above, whose symbols libperl must resolve). */
+#pragma GCC visibility push(hidden)
+
 /* SV types as numbered by the format (Devel::MAT's SV.pm). */
 enum {
     PMAT_SVt_END     = 0,
@@ -131,6 +140,19 @@ static inline void pmat_put_nv_nocheck(pmat_writer *w, NV v)
     w->len += PMAT_NV_SIZE;
 }
 
+/* Cursor forms (writer.h) of the UINT and NV fields. */
+static inline unsigned char *pmat_p_uint(unsigned char *p, UV v)
+{
+    memcpy(p, &v, sizeof v);
+    return p + sizeof v;
+}
+
+static inline unsigned char *pmat_p_nv(unsigned char *p, NV v)
+{
+    memcpy(p, &v, PMAT_NV_SIZE);
+    return p + PMAT_NV_SIZE;
+}
+
 /* Bytes of the TYPE byte plus the common header and its BLESSED pointer. */
 #define PMAT_COMMON_LEN (1 + PMAT_PTR_SIZE + 4 + PMAT_UINT_SIZE + PMAT_PTR_SIZE)
 
@@ -146,21 +168,30 @@ static inline void pmat_put_sv_common_nocheck(pmat_writer *w, const SV *sv,
     pmat_put_ptr_nocheck(w, SvOBJECT(sv) ? (const void *)SvSTASH(sv) : NULL);
 }
 
-/* size.c: bytes an SV owns -- its head, its body as perl allocates it for
+/* size.h: bytes an SV owns -- its head, its body as perl allocates it for
  * its SvTYPE, and the string buffer (plus any OOK offset) when it has one.
- * Containers add their own extra storage on top (arrays, hash tables). */
-UV   pmat_sv_base_size(const SV *sv);
-/* Its two parts: head and body; the string buffer (0 when none is owned). */
-UV   pmat_sv_body_size(const SV *sv);
-UV   pmat_pv_size(const SV *sv);
+ * Containers add their own extra storage on top (arrays, hash tables).
+ *   pmat_sv_base_size(sv) = pmat_sv_body_size(sv) + pmat_pv_size(sv)
+ * (head and body; the string buffer, 0 when none is owned). */
+#include "size.h"
+
+/* The same, through a cursor (writer.h). */
+static inline unsigned char *pmat_p_sv_common(unsigned char *p, const SV *sv,
+                                              U8 type, UV size)
+{
+    p = pmat_p_u8(p, type);
+    p = pmat_p_ptr(p, sv);
+    p = pmat_p_u32(p, (U32)SvREFCNT(sv));
+    p = pmat_p_uint(p, size);
+    return pmat_p_ptr(p, SvOBJECT(sv) ? (const void *)SvSTASH(sv) : NULL);
+}
 
 /* The kind writers, called by heap.c's dispatch on SvTYPE.  Each writes one
  * whole record (common header, fields, body) with one reservation for the
  * fixed part. */
-void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv);   /* SCALAR/REF/UNDEF/YES/NO */
+/* SCALAR/REF/UNDEF/YES/NO, ARRAY, and HASH or STASH: static inline in
+ * sv_scalar.h, sv_array.h and sv_hash.h, which heap.c includes. */
 void write_sv_glob(pTHX_ pmat_dump *d, const GV *gv);
-void write_sv_array(pTHX_ pmat_dump *d, const AV *av);
-void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv);     /* HASH or STASH */
 void write_sv_io(pTHX_ pmat_dump *d, const IO *io);
 void write_sv_lvalue(pTHX_ pmat_dump *d, const SV *sv);
 void write_sv_regexp(pTHX_ pmat_dump *d, const SV *sv);
@@ -175,6 +206,8 @@ int  write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size);
 void write_sv_code(pTHX_ pmat_dump *d, const CV *cv);
 
 void write_header(pTHX_ pmat_dump *d);
+/* bench/dump-speed's floor: reads what the walk reads, writes nothing. */
+UV   pmat_touch_heap(pTHX);
 void write_roots(pTHX_ pmat_dump *d);
 void write_stack(pTHX_ pmat_dump *d);
 void write_heap(pTHX_ pmat_dump *d);
@@ -224,5 +257,7 @@ int  pmat_trigger(pTHX_ const char *reason, IV max_string);
 int  pmat_arm_abrt(GV *max_string_gv);
 /* Is a dump being written right now? */
 int  pmat_dump_in_progress(void);
+
+#pragma GCC visibility pop
 
 #endif

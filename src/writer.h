@@ -21,7 +21,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Internal to Dumper.so (see dumper.h). */
+#pragma GCC visibility push(hidden)
+
 #define PMAT_WRITER_BUFSIZE (1024 * 1024)
+
+struct pmat_async;
 
 typedef struct pmat_writer {
     int            fd;
@@ -30,10 +35,21 @@ typedef struct pmat_writer {
     size_t         cap;
     int            err;      /* 0, or the errno of the first failure */
     uint64_t       written;  /* bytes handed to write(2) so far */
+    uint64_t       sent;     /* bytes sent on (or queued) before buf[0] */
+    struct pmat_async *async;  /* the background write(2) thread, or NULL */
 } pmat_writer;
 
 /* Allocate the buffer; returns 0 on success, an errno value on failure. */
 int  pmat_writer_init(pmat_writer *w, int fd);
+/* The same, but the write(2) calls run on a helper thread while the caller
+ * fills the next buffer (the walk and the kernel's copy into the page cache
+ * then overlap, on two cores).  The PMAT_WRITER_BUFSIZE bytes are split in
+ * two halves that take turns, so the memory is the same as the plain
+ * writer's.  Falls back to the plain writer if no thread can be started.
+ * Not for signal handlers or a raw-forked child (pthread_create is neither
+ * async-signal-safe nor safe where libc's fork handlers did not run): those
+ * use a caller's buffer and the plain writer. */
+int  pmat_writer_init_async(pmat_writer *w, int fd);
 /* Flush what is pending and free the buffer; returns w->err (0 if all went
  * out).  Does not close the fd. */
 int  pmat_writer_finish(pmat_writer *w);
@@ -84,7 +100,90 @@ static inline void pmat_put_nocheck(pmat_writer *w, const void *src, size_t n)
     w->len += n;
 }
 
+/* Cursor-style appends for the hot record writers: after one pmat_reserve,
+ * take p = pmat_cursor(w), store every field through p (each helper returns
+ * the advanced cursor), and hand it back with pmat_commit(w, p).  Why: the
+ * put_*_nocheck helpers store bytes through w->buf, and a byte store may
+ * alias w->len and w->buf themselves, so the compiler reloads both after
+ * every field; a local cursor stays in a register. */
+static inline unsigned char *pmat_cursor(const pmat_writer *w)
+{
+    return w->buf + w->len;
+}
+
+static inline void pmat_commit(pmat_writer *w, unsigned char *p)
+{
+    w->len = (size_t)(p - w->buf);
+}
+
+static inline unsigned char *pmat_p_u8(unsigned char *p, uint8_t v)
+{
+    *p = v;
+    return p + 1;
+}
+
+static inline unsigned char *pmat_p_u32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+    return p + 4;
+}
+
+static inline unsigned char *pmat_p_u64(unsigned char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+    return p + 8;
+}
+
+static inline unsigned char *pmat_p_ptr(unsigned char *p, const void *ptr)
+{
+    uintptr_t v = (uintptr_t)ptr;
+    memcpy(p, &v, sizeof v);
+    return p + sizeof v;
+}
+
+/* n bytes from src.  Short strings (hash keys, most PVs) are the common
+ * case: copied with two possibly overlapping loads and stores that stay
+ * inside [src, src+n), rather than a call into the C library's memcpy. */
+static inline unsigned char *pmat_p_mem(unsigned char *p, const void *src, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)src;
+
+    if (n <= 16) {
+        if (n >= 8) {
+            uint64_t a, b;
+            memcpy(&a, s, 8);
+            memcpy(&b, s + n - 8, 8);
+            memcpy(p, &a, 8);
+            memcpy(p + n - 8, &b, 8);
+        }
+        else if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            memcpy(p, &a, 4);
+            memcpy(p + n - 4, &b, 4);
+        }
+        else if (n) {
+            p[0] = s[0];
+            p[n / 2] = s[n / 2];
+            p[n - 1] = s[n - 1];
+        }
+    }
+    else if (n <= 32) {
+        unsigned char a[16], b[16];
+        memcpy(a, s, 16);
+        memcpy(b, s + n - 16, 16);
+        memcpy(p, a, 16);
+        memcpy(p + n - 16, b, 16);
+    }
+    else
+        memcpy(p, s, n);
+    return p + n;
+}
+
 /* Checked appends for data of any length: large blocks bypass the buffer. */
 void pmat_put_bytes(pmat_writer *w, const void *src, size_t n);
+
+#pragma GCC visibility pop
 
 #endif

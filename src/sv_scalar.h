@@ -5,8 +5,11 @@
  * magical scalar's last get left behind); nothing here stringifies, numifies
  * or runs magic.
  */
-#define PERL_NO_GET_CONTEXT
-#include "dumper.h"
+/* Included by heap.c only: the kinds that make up nearly every SV of a
+ * heap are inlined into the arena walk, which saves a call frame (and the
+ * saving and restoring of the registers it needs) per SV. */
+#ifndef PMAT_SV_SCALAR_H
+#define PMAT_SV_SCALAR_H
 
 #define SCALAR_FIXED (1 + 2 * PMAT_UINT_SIZE + PMAT_NV_SIZE + PMAT_PTR_SIZE)
 
@@ -19,29 +22,47 @@
 #  define IS_BOOL(sv) 0
 #endif
 
-static void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
+PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
 {
     pmat_writer *w = &d->w;
+    unsigned char *p;
 
     if (!pmat_reserve(w, PMAT_COMMON_LEN + 1 + 2 * PMAT_PTR_SIZE))
         return;
-    pmat_put_sv_common_nocheck(w, sv, PMAT_SVt_REF, size);
-    pmat_put_u8_nocheck(w, SvWEAKREF(sv) ? 0x01 : 0);
-    pmat_put_ptr_nocheck(w, SvRV(sv));
-    pmat_put_ptr_nocheck(w, NULL);          /* OURSTASH: no pad-name SVs since 5.22 */
+    p = pmat_cursor(w);
+    p = pmat_p_sv_common(p, sv, PMAT_SVt_REF, size);
+    p = pmat_p_u8(p, SvWEAKREF(sv) ? 0x01 : 0);
+    p = pmat_p_ptr(p, SvRV(sv));
+    p = pmat_p_ptr(p, NULL);                /* OURSTASH: no pad-name SVs since 5.22 */
+    pmat_commit(w, p);
 }
 
-void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
+/* A record of the common header alone (UNDEF, YES, NO). */
+PMAT_HOT_INLINE void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV size)
+{
+    if (pmat_reserve(w, PMAT_COMMON_LEN))
+        pmat_commit(w, pmat_p_sv_common(pmat_cursor(w), sv, type, size));
+}
+
+/* Strings up to this long go into the record's one reservation; longer ones
+ * through the checked append, which can write them past the buffer. */
+#define SCALAR_INLINE_PV 4096
+
+/* t: SvTYPE(sv), which heap.c's dispatch passes as a constant for the
+ * common bodyless and plain-string types, so their records are written
+ * without the tests that only the bigger bodies need. */
+PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv, svtype t)
 {
     pmat_writer *w = &d->w;
     const U32 f = SvFLAGS(sv);
-    UV size = pmat_sv_body_size(sv);
+    UV size = pmat_sv_body_size_t(sv, t);
     U8 flags = 0;
     U32 ok;
     UV iv = 0;
     NV nv = 0;
     const char *pv = NULL;
-    STRLEN cur = 0, wlen = 0;
+    STRLEN cur = 0, wlen = 0, inline_pv;
+    unsigned char *p;
 
     /* The string buffer is counted only with the string the record shows,
      * as the reference does: not for a REF, an UNDEF whose old buffer was
@@ -52,14 +73,12 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
         return;
     }
     if (!(f & (SVp_IOK | SVp_NOK | SVp_POK))) {
-        if (pmat_reserve(w, PMAT_COMMON_LEN))
-            pmat_put_sv_common_nocheck(w, sv, PMAT_SVt_UNDEF, size);
+        write_common_only(w, sv, PMAT_SVt_UNDEF, size);
         return;
     }
     if (IS_BOOL(sv)) {
-        if (pmat_reserve(w, PMAT_COMMON_LEN))
-            pmat_put_sv_common_nocheck(w, sv, SvPVX_const(sv) == PL_Yes
-                                              ? PMAT_SVt_YES : PMAT_SVt_NO, size);
+        write_common_only(w, sv, SvPVX_const(sv) == PL_Yes ? PMAT_SVt_YES : PMAT_SVt_NO,
+                          size);
         return;
     }
 
@@ -89,26 +108,35 @@ void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv)
             flags |= 0x10;
         pv = SvPVX_const(sv);
         cur = SvCUR(sv);
-        size += pmat_pv_size(sv);
+        size += pmat_pv_size_t(sv, t);
         wlen = cur;
         if (d->max_string >= 0 && (UV)d->max_string < (UV)cur)
             wlen = (STRLEN)d->max_string;
     }
 
-    /* Fixed part and the PV's length word in one reservation; the bytes of
-     * the string itself may be long and go through the checked append. */
-    if (!pmat_reserve(w, PMAT_COMMON_LEN + SCALAR_FIXED + PMAT_UINT_SIZE))
+    /* Fixed part, the PV's length word and (when short) the string itself
+     * in one reservation; a long string goes through the checked append. */
+    inline_pv = wlen <= SCALAR_INLINE_PV ? wlen : 0;
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + SCALAR_FIXED + PMAT_UINT_SIZE + inline_pv))
         return;
-    pmat_put_sv_common_nocheck(w, sv, PMAT_SVt_SCALAR, size);
-    pmat_put_u8_nocheck(w, flags);
-    pmat_put_uint_nocheck(w, iv);
-    pmat_put_nv_nocheck(w, nv);
-    pmat_put_uint_nocheck(w, (UV)cur);
-    pmat_put_ptr_nocheck(w, NULL);          /* OURSTASH: no pad-name SVs since 5.22 */
+    p = pmat_cursor(w);
+    p = pmat_p_sv_common(p, sv, PMAT_SVt_SCALAR, size);
+    p = pmat_p_u8(p, flags);
+    p = pmat_p_uint(p, iv);
+    p = pmat_p_nv(p, nv);
+    p = pmat_p_uint(p, (UV)cur);
+    p = pmat_p_ptr(p, NULL);                /* OURSTASH: no pad-name SVs since 5.22 */
     if (!pv) {
-        pmat_put_uint_nocheck(w, ~(UV)0);
+        pmat_commit(w, pmat_p_uint(p, ~(UV)0));
         return;
     }
-    pmat_put_uint_nocheck(w, (UV)wlen);
+    p = pmat_p_uint(p, (UV)wlen);
+    if (wlen <= SCALAR_INLINE_PV) {
+        pmat_commit(w, pmat_p_mem(p, pv, wlen));
+        return;
+    }
+    pmat_commit(w, p);
     pmat_put_bytes(w, pv, wlen);
 }
+
+#endif

@@ -1,23 +1,27 @@
-/* size.c -- how many bytes an SV owns, for the SIZE field of its record.
+/* size.h -- how many bytes an SV owns, for the SIZE field of its record.
  *
  * An SV owns its head, the body perl allocated for its SvTYPE, and its
  * string buffer when SvLEN says it has one of its own (a COW-shared HEK or a
  * static string such as a boolean's has SvLEN 0 and costs nothing here).
  * The container kinds add their tables in their own writers.
  */
-#define PERL_NO_GET_CONTEXT
-#include "dumper.h"
+/* Included by dumper.h.  Static inline (this was size.c): these run for
+ * every SV of the heap, and as calls across objects of a shared library
+ * they went through the PLT and kept the writers from folding the type
+ * tests they already made. */
+#ifndef PMAT_SIZE_H
+#define PMAT_SIZE_H
 
 #if PERL_VERSION_GE(5,36,0)
 /* 5.36 moved perl's own table of body sizes (with the offset tricks for the
  * PV-family bodies and the bodyless IV/NV) into sv_inline.h, which perl.h
  * includes: use it, so we report what perl really allocates. */
-#  define BODY_SIZE(t) ((UV)bodies_by_type[t].body_size)
+#  define PMAT_BODY_SIZE(t) ((UV)bodies_by_type[t].body_size)
 #else
 /* Older perls keep the table private to sv.c: mirror it.  The PV family's
  * bodies start at xpv_cur (the head holds what comes before). */
-#  define PV_OFF STRUCT_OFFSET(XPV, xpv_cur)
-static const U16 body_sizes[SVt_LAST] = {
+#  define PMAT_PV_OFF STRUCT_OFFSET(XPV, xpv_cur)
+static const U16 pmat_body_sizes[SVt_LAST] = {
     [SVt_NULL]   = 0,
     [SVt_IV]     = 0,
 #  if NVSIZE <= IVSIZE
@@ -25,12 +29,12 @@ static const U16 body_sizes[SVt_LAST] = {
 #  else
     [SVt_NV]     = sizeof(NV),
 #  endif
-    [SVt_PV]     = sizeof(XPV)   - PV_OFF,
+    [SVt_PV]     = sizeof(XPV)   - PMAT_PV_OFF,
 #  if PERL_VERSION_GE(5,20,0)
-    [SVt_INVLIST] = sizeof(XINVLIST) - PV_OFF,
+    [SVt_INVLIST] = sizeof(XINVLIST) - PMAT_PV_OFF,
 #  endif
-    [SVt_PVIV]   = sizeof(XPVIV) - PV_OFF,
-    [SVt_PVNV]   = sizeof(XPVNV) - PV_OFF,
+    [SVt_PVIV]   = sizeof(XPVIV) - PMAT_PV_OFF,
+    [SVt_PVNV]   = sizeof(XPVNV) - PMAT_PV_OFF,
     [SVt_PVMG]   = sizeof(XPVMG),
     [SVt_REGEXP] = sizeof(regexp),
     [SVt_PVGV]   = sizeof(XPVGV),
@@ -41,26 +45,28 @@ static const U16 body_sizes[SVt_LAST] = {
     [SVt_PVFM]   = sizeof(XPVFM),
     [SVt_PVIO]   = sizeof(XPVIO),
 };
-#  define BODY_SIZE(t) ((UV)body_sizes[t])
+#  define PMAT_BODY_SIZE(t) ((UV)pmat_body_sizes[t])
 #endif
 
-UV pmat_pv_size(const SV *sv)
+/* The _t forms take the SvTYPE the caller has already switched on, so
+ * that once inlined the type tests fold away. */
+static inline UV pmat_pv_size_t(const SV *sv, svtype t)
 {
     STRLEN off;
 
-    if (SvTYPE(sv) < SVt_PV || SvTYPE(sv) == SVt_PVAV || SvTYPE(sv) == SVt_PVHV
-        || SvTYPE(sv) == SVt_PVCV || SvTYPE(sv) == SVt_PVFM || SvTYPE(sv) == SVt_PVIO)
+    if (t < SVt_PV || t == SVt_PVAV || t == SVt_PVHV
+        || t == SVt_PVCV || t == SVt_PVFM || t == SVt_PVIO)
         return 0;
     /* An RV lives in the same slot as the PV pointer. */
     if (SvROK(sv) || !SvPVX_const(sv) || !SvLEN(sv))
         return 0;
     /* A PVLV standing in for a REGEXP keeps a pointer to the regexp where
      * SvLEN would be, and borrows that regexp's string. */
-    if (SvTYPE(sv) == SVt_PVLV
+    if (t == SVt_PVLV
         && (SvFLAGS(sv) & (SVpgv_GP | SVf_FAKE)) == SVf_FAKE)
         return 0;
     /* A GV with a GP has no string (its name is a shared HEK). */
-    if (SvTYPE(sv) == SVt_PVGV && isGV_with_GP(sv))
+    if (t == SVt_PVGV && isGV_with_GP(sv))
         return 0;
     /* A COW buffer (SvIsCOW with SvLEN) is shared by the SVs that copied it
      * and freed with the last: each of them counts it, as the reference
@@ -71,18 +77,17 @@ UV pmat_pv_size(const SV *sv)
     return (UV)SvLEN(sv) + (UV)off;
 }
 
-UV pmat_sv_base_size(const SV *sv)
+static inline UV pmat_pv_size(const SV *sv)
 {
-    return pmat_sv_body_size(sv) + pmat_pv_size(sv);
+    return pmat_pv_size_t(sv, SvTYPE(sv));
 }
 
-UV pmat_sv_body_size(const SV *sv)
+static inline UV pmat_sv_body_size_t(const SV *sv, svtype t)
 {
-    svtype t = SvTYPE(sv);
     UV size = sizeof(SV);
 
     if ((unsigned)t < SVt_LAST)
-        size += BODY_SIZE(t);
+        size += PMAT_BODY_SIZE(t);
 #if PERL_VERSION_GE(5,36,0)
     /* A hash with an aux struct (stash name, iterator, backrefs) has been
      * given the larger xpvhv_with_aux body (5.36 moved aux into the body). */
@@ -91,3 +96,15 @@ UV pmat_sv_body_size(const SV *sv)
 #endif
     return size;
 }
+
+static inline UV pmat_sv_body_size(const SV *sv)
+{
+    return pmat_sv_body_size_t(sv, SvTYPE(sv));
+}
+
+static inline UV pmat_sv_base_size(const SV *sv)
+{
+    return pmat_sv_body_size(sv) + pmat_pv_size(sv);
+}
+
+#endif

@@ -1,0 +1,52 @@
+/* sv_array.c -- ARRAY records.
+ *
+ * The element pointers are copied straight out of AvARRAY in one block
+ * (holes are NULL there already); the reader takes them as host-order PTRs.
+ */
+/* Included by heap.c only: the kinds that make up nearly every SV of a
+ * heap are inlined into the arena walk, which saves a call frame (and the
+ * saving and restoring of the registers it needs) per SV. */
+#ifndef PMAT_SV_ARRAY_H
+#define PMAT_SV_ARRAY_H
+
+#define ARRAY_INLINE_BYTES 4096
+
+PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
+{
+    AV *av = (AV *)av_c;
+    pmat_writer *w = &d->w;
+    SV **array = AvARRAY(av);
+    SSize_t n = array ? AvFILLp(av) + 1 : 0;
+    UV size = pmat_sv_base_size((const SV *)av);
+    size_t nbytes, inline_bytes;
+    unsigned char *p;
+
+    if (n < 0)
+        n = 0;
+    /* The slots allocated: AvMAX+1 from AvARRAY on, plus those shift() left
+     * unused before it. */
+    if (AvALLOC(av))
+        size += (UV)(AvMAX(av) + 1 + (array - AvALLOC(av))) * sizeof(SV *);
+
+    /* The elements of a short array (the usual case) go into the same
+     * reservation as the head; a long one through the checked append. */
+    nbytes = (size_t)n * sizeof(SV *);
+    inline_bytes = nbytes <= ARRAY_INLINE_BYTES ? nbytes : 0;
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 1 + inline_bytes))
+        return;
+    p = pmat_cursor(w);
+    p = pmat_p_sv_common(p, (const SV *)av, PMAT_SVt_ARRAY, size);
+    p = pmat_p_uint(p, (UV)n);
+    /* Not REAL: @_ and backref lists do not own a refcount on their elements. */
+    p = pmat_p_u8(p, AvREAL(av) ? 0 : 0x01);
+    if (nbytes <= ARRAY_INLINE_BYTES) {
+        if (nbytes)
+            p = pmat_p_mem(p, array, nbytes);
+        pmat_commit(w, p);
+        return;
+    }
+    pmat_commit(w, p);
+    pmat_put_bytes(w, array, nbytes);
+}
+
+#endif

@@ -1,0 +1,184 @@
+/* sv_hash.c -- HASH and STASH records.
+ *
+ * The buckets of HvARRAY are walked directly: hv_iterinit/hv_iternext would
+ * run tie magic and reset the iterator the program may be in the middle of.
+ * A tied hash therefore shows its real (usually empty) contents.  The first
+ * pass counts the entries (the COUNT field comes before them) and the bytes
+ * of the table; the second writes them.
+ *
+ * PL_strtab is the one hash whose values are not SVs (each slot holds the
+ * shared key's refcount): its values are written as NULL.
+ */
+/* Included by heap.c only: the kinds that make up nearly every SV of a
+ * heap are inlined into the arena walk, which saves a call frame (and the
+ * saving and restoring of the registers it needs) per SV. */
+#ifndef PMAT_SV_HASH_H
+#define PMAT_SV_HASH_H
+
+/* An entry that exists for the reader: not a restricted hash's placeholder,
+ * and with a plain key (an SV key only appears in a tied hash's iterator). */
+#define ENTRY_WRITTEN(he, strtab) \
+    (HeKLEN(he) != HEf_SVKEY && ((strtab) || HeVAL(he) != &PL_sv_placeholder))
+
+static void put_entry(pmat_writer *w, const HE *he, int strtab)
+{
+    const char *key = HeKEY(he);
+    STRLEN klen = (STRLEN)HeKLEN(he);
+    const void *val = strtab ? NULL : HeVAL(he);
+
+    if (klen < w->cap / 4) {
+        /* The usual short key: the whole entry in one reservation. */
+        if (!pmat_reserve(w, PMAT_UINT_SIZE + klen + PMAT_PTR_SIZE))
+            return;
+        pmat_put_uint_nocheck(w, (UV)klen);
+        pmat_put_nocheck(w, key, klen);
+        pmat_put_ptr_nocheck(w, val);
+        return;
+    }
+    pmat_put_str(w, key, klen);
+    if (pmat_reserve(w, PMAT_PTR_SIZE))
+        pmat_put_ptr_nocheck(w, val);
+}
+
+/* The fixed part of the record: common header, COUNT, BACKREFS and, for a
+ * stash, its four MRO pointers (the name follows).  At most
+ * PMAT_COMMON_LEN + PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE bytes. */
+static unsigned char *put_hash_fixed(unsigned char *p, const HV *hv, UV size, UV n,
+                                     const struct xpvhv_aux *aux,
+                                     const struct mro_meta *meta, int stash)
+{
+    p = pmat_p_sv_common(p, (const SV *)hv, stash ? PMAT_SVt_STASH : PMAT_SVt_HASH, size);
+    p = pmat_p_uint(p, n);
+    p = pmat_p_ptr(p, aux ? aux->xhv_backreferences : NULL);
+    if (stash) {
+        p = pmat_p_ptr(p, meta ? meta->mro_linear_all     : NULL);
+        p = pmat_p_ptr(p, meta ? meta->mro_linear_current : NULL);
+        p = pmat_p_ptr(p, meta ? meta->mro_nextmethod     : NULL);
+        p = pmat_p_ptr(p, meta ? meta->isa                : NULL);
+    }
+    return p;
+}
+
+/* The bytes the table adds to SIZE apart from the entries. */
+static UV table_size(const HV *hv, const HE *const *buckets, STRLEN max, int has_aux)
+{
+    UV size = 0;
+
+    PERL_UNUSED_ARG(hv);
+    if (buckets) {
+        size += (UV)(max + 1) * sizeof(HE *);
+#if !PERL_VERSION_GE(5,36,0)
+        /* Before 5.36 the aux struct sat at the end of the bucket array. */
+        if (has_aux)
+            size += sizeof(struct xpvhv_aux);
+#else
+        PERL_UNUSED_ARG(has_aux);
+#endif
+    }
+    return size;
+}
+
+/* What one entry adds to SIZE: the HE and, for a hash without shared keys,
+ * its own HEK (the string table's entries are HE and HEK in one block). */
+#define ENTRY_SIZE(he, sharekeys) \
+    (sizeof(HE) + ((!(sharekeys) && HeKLEN(he) != HEf_SVKEY) \
+                   ? HEK_BASESIZE + (UV)HeKLEN(he) + 2 : 0))
+
+/* Keys up to this long are written in the single pass below. */
+#define HASH_INLINE_KEY 4096
+
+/* Not inlined into the walk: a hash is one SV in ten or so, and its loops
+ * would cost every other SV the registers they need. */
+static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
+{
+    HV *hv = (HV *)hv_c;
+    pmat_writer *w = &d->w;
+    HE **buckets = HvARRAY(hv);
+    const STRLEN max = HvMAX(hv);
+    const int strtab = hv == PL_strtab;
+    const int sharekeys = HvSHAREKEYS(hv) ? 1 : 0;
+    const int has_aux = SvOOK(hv) ? 1 : 0;
+    const struct xpvhv_aux *aux = has_aux ? HvAUX(hv) : NULL;
+    const struct mro_meta *meta = aux ? aux->xhv_mro_meta : NULL;
+    const char *name = has_aux ? HvNAME_get(hv) : NULL;
+    const STRLEN namelen = name ? (STRLEN)HvNAMELEN_get(hv) : 0;
+    /* The fixed part, with the name's length word and bytes for a stash. */
+    const size_t head_len = name ? PMAT_COMMON_LEN + 2 * PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE + namelen
+                                 : PMAT_COMMON_LEN + PMAT_UINT_SIZE + PMAT_PTR_SIZE;
+    const UV size0 = pmat_sv_base_size((const SV *)hv)
+                   + table_size(hv, (const HE *const *)buckets, max, has_aux)
+                   + (meta ? sizeof(struct mro_meta) : 0);
+    UV size = size0;
+    UV n = 0;
+    STRLEN i;
+    const HE *he;
+
+    /* One pass, when the record fits in what is left of the buffer: write
+     * the entries after room left for the head, counting and sizing as we
+     * go, then fill the head in.  Each HE is a cache miss of its own, so
+     * reading them once matters.  If the buffer runs out first, nothing
+     * has been committed (w->len is unchanged), so the two-pass path below
+     * simply starts over. */
+    if (namelen <= HASH_INLINE_KEY && !w->err && w->cap - w->len >= head_len) {
+        unsigned char *const start = pmat_cursor(w);
+        unsigned char *const limit = w->buf + w->cap;
+        unsigned char *p = start + head_len;
+        int fits = 1;
+
+        if (buckets) {
+            for (i = 0; i <= max && fits; i++)
+                for (he = buckets[i]; he; he = HeNEXT(he)) {
+                    size += ENTRY_SIZE(he, sharekeys);
+                    if (ENTRY_WRITTEN(he, strtab)) {
+                        STRLEN klen = (STRLEN)HeKLEN(he);
+                        if (klen > HASH_INLINE_KEY
+                            || (size_t)(limit - p) < PMAT_UINT_SIZE + klen + PMAT_PTR_SIZE) {
+                            fits = 0;
+                            break;
+                        }
+                        p = pmat_p_uint(p, (UV)klen);
+                        p = pmat_p_mem(p, HeKEY(he), klen);
+                        p = pmat_p_ptr(p, strtab ? NULL : HeVAL(he));
+                        n++;
+                    }
+                }
+        }
+        if (fits) {
+            unsigned char *q = put_hash_fixed(start, hv, size, n, aux, meta, name != NULL);
+            if (name) {
+                q = pmat_p_uint(q, (UV)namelen);
+                pmat_p_mem(q, name, namelen);
+            }
+            pmat_commit(w, p);
+            return;
+        }
+        size = size0;
+        n = 0;
+    }
+
+    /* Two passes: count and size the entries (COUNT and SIZE come before
+     * them), then write them. */
+    if (buckets) {
+        for (i = 0; i <= max; i++)
+            for (he = buckets[i]; he; he = HeNEXT(he)) {
+                size += ENTRY_SIZE(he, sharekeys);
+                if (ENTRY_WRITTEN(he, strtab))
+                    n++;
+            }
+    }
+
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE))
+        return;
+    pmat_commit(w, put_hash_fixed(pmat_cursor(w), hv, size, n, aux, meta, name != NULL));
+    if (name)
+        pmat_put_str(w, name, namelen);
+
+    if (!n)
+        return;
+    for (i = 0; i <= max; i++)
+        for (he = buckets[i]; he; he = HeNEXT(he))
+            if (ENTRY_WRITTEN(he, strtab))
+                put_entry(w, he, strtab);
+}
+
+#endif

@@ -1,0 +1,57 @@
+/* leak_series.h - what cpmat-leakreport needs beyond cmd_int.h: the keys
+ * of a dump (address + base type), a cursor over an open file's keys, and
+ * the --summary grouping (leak_series.c, leak_summary.c). */
+#ifndef LEAK_SERIES_H
+#define LEAK_SERIES_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include "pmat.h"
+#include "cmd_int.h"
+
+/* The key of an SV in a series: address + Devel::MAT's basetype. */
+typedef struct lk_key { uint64_t addr; uint8_t bt; } lk_key;
+
+static inline int lk_key_cmp(lk_key a, lk_key b)
+{
+    if (a.addr != b.addr)
+        return a.addr < b.addr ? -1 : 1;
+    return (a.bt > b.bt) - (a.bt < b.bt);
+}
+
+/* Devel::MAT's basetype of a type byte, as a small number (LK_BT_*). */
+enum { LK_BT_SV = 1, LK_BT_AV, LK_BT_HV, LK_BT_CV, LK_BT_GV, LK_BT_IO, LK_BT_LV,
+       LK_BT_REGEXP, LK_BT_PVFM, LK_BT_INVLIST, LK_BT_OBJ, LK_BT_C_STRUCT, LK_BT_OTHER };
+uint8_t lk_basetype(unsigned type);
+const char *lk_basetype_name(uint8_t bt);
+
+/* A file's keys, sorted: two parallel arrays (9 bytes per SV). */
+typedef struct lk_keys { uint64_t *addr; uint8_t *bt; size_t n, cap; } lk_keys;
+static inline lk_key lk_keys_at(const lk_keys *k, size_t i)
+{
+    lk_key r = { k->addr[i], k->bt[i] };
+    return r;
+}
+/* Replace k's contents with the keys of the open file. */
+void lk_keys_load(lk_keys *k, const pmat_file *f);
+void lk_keys_free(lk_keys *k);
+
+/* The keys of an open file, read from its index in address order.  When
+ * several records share an address the last one in the file stands, as
+ * in Devel::MAT's heap hash (the index sort is stable). */
+typedef struct lk_cursor { const pmat_file *f; size_t i, n; } lk_cursor;
+void lk_cursor_init(lk_cursor *c, const pmat_file *f);
+static inline int lk_cursor_done(const lk_cursor *c) { return c->i >= c->n; }
+lk_key lk_cursor_key(const lk_cursor *c);
+void lk_cursor_next(lk_cursor *c);
+
+/* How many keys of f are not in prev. */
+size_t lk_count_new(const lk_keys *prev, const pmat_file *f);
+
+/* --summary: group the candidates (addresses in the last file, m) by their
+ * nearest blessed owner and by whether anything reachable from the roots
+ * holds them; print the groups, most candidates first.  -1 when out of
+ * memory. */
+int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out);
+
+#endif

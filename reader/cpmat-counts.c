@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "pmat.h"
 #include "cmd_int.h"
@@ -517,6 +520,13 @@ int main(int argc, char **argv)
         }
     }
     int progress = isatty(2);
+    /* One file's index (tens of MB) is freed before the next is built:
+     * with glibc's sliding mmap threshold those buffers would come from the
+     * heap after the first free and stay resident; a fixed threshold keeps
+     * every large buffer an mmap that free() returns. */
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     table t = { NULL, 0, 0, nfiles };
     int rc = 0;
     for (int k = 0; k < nfiles && !rc; k++) {

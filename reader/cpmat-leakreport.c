@@ -9,8 +9,8 @@
  * file was a temporary and is dropped.  The last file only confirms.
  *
  * Streaming: only one file is open at a time.  Besides the open file we
- * keep the previous file's keys (9 bytes per SV: address + base type, in
- * two parallel arrays) and the candidates.  The open file's own index is
+ * keep the previous file's keys (delta-encoded, ~2 bytes per SV) and the
+ * candidates (13 bytes each).  The open file's own index is
  * walked in place, so the current file's keys are never copied until the
  * previous ones are no longer needed.
  *
@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "pmat.h"
 #include "cmd_int.h"
@@ -112,13 +115,15 @@ static void cand_add_new(candidates *c, const lk_keys *prev, const pmat_file *f,
         return;
     candidates m = { 0 };
     cand_reserve(&m, c->n + nnew);
-    size_t a = 0, j = 0;
+    size_t a = 0;
+    lk_kcur j;
+    lk_kcur_init(&j, prev);
     lk_cursor cur;
     for (lk_cursor_init(&cur, f); !lk_cursor_done(&cur); lk_cursor_next(&cur)) {
         lk_key key = lk_cursor_key(&cur);
-        while (j < prev->n && lk_key_cmp(lk_keys_at(prev, j), key) < 0)
-            j++;
-        if (j < prev->n && lk_key_cmp(lk_keys_at(prev, j), key) == 0)
+        while (!j.done && lk_key_cmp(j.key, key) < 0)
+            lk_kcur_next(&j);
+        if (!j.done && lk_key_cmp(j.key, key) == 0)
             continue;
         /* older candidates that sort before this new key go first */
         while (a < c->n && lk_key_cmp((lk_key){ c->addr[a], c->bt[a] }, key) < 0)
@@ -243,6 +248,10 @@ static int run_series(char **files, int nfiles, int onefile, candidates *c, cm *
     for (int k = 2; k <= nfiles; k++) {
         int last = k == nfiles;
         progress(k, nfiles, files[k - 1]);
+        /* the last file only confirms candidates: the previous keys are
+         * not needed while it is open */
+        if (last)
+            lk_keys_free(&prev);
         if (last) {
             /* the last file is also the one the report describes */
             if (cm_open(m, files[k - 1]) < 0) {
@@ -312,6 +321,13 @@ int main(int argc, char **argv)
             return r;
         }
     show_progress = isatty(2);
+    /* One file's index (tens of MB) is freed before the next is built:
+     * with glibc's sliding mmap threshold those buffers would come from the
+     * heap after the first free and stay resident; a fixed threshold keeps
+     * every large buffer an mmap that free() returns. */
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 
     candidates c = { 0 };
     cm m;

@@ -64,44 +64,85 @@ void lk_cursor_next(lk_cursor *c)
     cursor_settle(c);
 }
 
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
 void lk_keys_load(lk_keys *k, const pmat_file *f)
 {
+    /* free first: nothing of the old keys is needed any more */
+    lk_keys_free(k);
     size_t n = pmat_sv_count(f);
-    if (n > k->cap) {
-        /* free first: realloc would copy keys that are about to be replaced */
-        free(k->addr);
-        free(k->bt);
-        k->addr = xmalloc(n * sizeof *k->addr + 1);
-        k->bt = xmalloc(n + 1);
-        k->cap = n;
-    }
+    /* at most 10 varint bytes + 1 type byte a key; pages never written
+     * are never resident, and the buffer shrinks to fit at the end */
+    uint8_t *buf = xmalloc(n * 11 + 1), *p = buf;
+    uint64_t last = 0;
     size_t j = 0;
     lk_cursor c;
     for (lk_cursor_init(&c, f); !lk_cursor_done(&c); lk_cursor_next(&c)) {
         lk_key key = lk_cursor_key(&c);
-        k->addr[j] = key.addr;
-        k->bt[j] = key.bt;
+        p = put_varint(p, key.addr - last);
+        *p++ = key.bt;
+        last = key.addr;
         j++;
     }
+    k->len = (size_t)(p - buf);
+    k->buf = xrealloc(buf, k->len + 1);
     k->n = j;
 }
 
 void lk_keys_free(lk_keys *k)
 {
-    free(k->addr);
-    free(k->bt);
+    free(k->buf);
     memset(k, 0, sizeof *k);
+}
+
+void lk_kcur_init(lk_kcur *c, const lk_keys *k)
+{
+    c->p = k->buf;
+    c->end = k->buf + k->len;
+    c->key.addr = 0;
+    c->key.bt = 0;
+    c->done = 0;
+    lk_kcur_next(c);
+}
+
+void lk_kcur_next(lk_kcur *c)
+{
+    if (c->p >= c->end) {
+        c->done = 1;
+        return;
+    }
+    uint64_t delta = 0;
+    unsigned shift = 0;
+    while (c->p < c->end && shift < 64) {
+        uint8_t b = *c->p++;
+        delta |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    c->key.addr += delta;
+    c->key.bt = c->p < c->end ? *c->p++ : 0;
 }
 
 size_t lk_count_new(const lk_keys *prev, const pmat_file *f)
 {
-    size_t j = 0, nnew = 0;
+    size_t nnew = 0;
+    lk_kcur j;
+    lk_kcur_init(&j, prev);
     lk_cursor c;
     for (lk_cursor_init(&c, f); !lk_cursor_done(&c); lk_cursor_next(&c)) {
         lk_key key = lk_cursor_key(&c);
-        while (j < prev->n && lk_key_cmp(lk_keys_at(prev, j), key) < 0)
-            j++;
-        if (!(j < prev->n && lk_key_cmp(lk_keys_at(prev, j), key) == 0))
+        while (!j.done && lk_key_cmp(j.key, key) < 0)
+            lk_kcur_next(&j);
+        if (j.done || lk_key_cmp(j.key, key) != 0)
             nnew++;
     }
     return nnew;

@@ -25,16 +25,20 @@ enum { LK_BT_SV = 1, LK_BT_AV, LK_BT_HV, LK_BT_CV, LK_BT_GV, LK_BT_IO, LK_BT_LV,
 uint8_t lk_basetype(unsigned type);
 const char *lk_basetype_name(uint8_t bt);
 
-/* A file's keys, sorted: two parallel arrays (9 bytes per SV). */
-typedef struct lk_keys { uint64_t *addr; uint8_t *bt; size_t n, cap; } lk_keys;
-static inline lk_key lk_keys_at(const lk_keys *k, size_t i)
-{
-    lk_key r = { k->addr[i], k->bt[i] };
-    return r;
-}
+/* A file's keys, sorted, delta-encoded: per key the address's distance
+ * from the previous key as a LEB128 varint, then the base type byte.  SV
+ * heads sit in arenas 24 bytes apart, so most keys take 2 bytes instead of
+ * 9: the previous file's keys are what the series holds besides the open
+ * file, and they are there while the next file is being indexed. */
+typedef struct lk_keys { uint8_t *buf; size_t len, n; } lk_keys;
 /* Replace k's contents with the keys of the open file. */
 void lk_keys_load(lk_keys *k, const pmat_file *f);
 void lk_keys_free(lk_keys *k);
+
+/* Reading the keys back in order. */
+typedef struct lk_kcur { const uint8_t *p, *end; lk_key key; int done; } lk_kcur;
+void lk_kcur_init(lk_kcur *c, const lk_keys *k);
+void lk_kcur_next(lk_kcur *c);
 
 /* The keys of an open file, read from its index in address order.  When
  * several records share an address the last one in the file stands, as

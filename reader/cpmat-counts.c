@@ -481,6 +481,7 @@ int main(int argc, char **argv)
         int needs_value = !strcmp(a, "--blessed") || !strcmp(a, "--svg") || !strcmp(a, "--top");
         if (needs_value && i + 1 >= argc) {
             fprintf(stderr, "%s: %s needs a value (try --help)\n", prog, a);
+            free(files);
             return 2;
         }
         if (!strcmp(a, "--")) opts_done = 1;
@@ -492,6 +493,7 @@ int main(int argc, char **argv)
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 1000) {
                 fprintf(stderr, "%s: --top wants a number from 1 to 1000, not \"%s\"\n", prog, argv[i]);
+                free(files);
                 return 2;
             }
             top = (int)v;

@@ -16,6 +16,7 @@
  *
  * Errors: one line "cpmat-leakreport: ..." on stderr, exit status 2. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,16 @@
 
 static const char *prog = "cpmat-leakreport";
 
-static int fail(const char *fmt, const char *a, const char *b)
+/* One line "cpmat-leakreport: ..." on stderr; the exit status 2. */
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
 {
+    va_list ap;
     fflush(stdout);
     fprintf(stderr, "%s: ", prog);
-    fprintf(stderr, fmt, a, b);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputc('\n', stderr);
     return 2;
 }
@@ -301,7 +307,7 @@ int main(int argc, char **argv)
             else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); free(files); return 0; }
             else {
                 free(files);
-                return fail("unknown option %s (try --help)%s", a, "");
+                return fail("unknown option %s (try --help)", a);
             }
             continue;
         }
@@ -316,7 +322,7 @@ int main(int argc, char **argv)
     /* a missing file is reported before any work is done */
     for (int i = 0; i < nfiles; i++)
         if (access(files[i], R_OK) != 0) {
-            int r = fail("%s: cannot read the file%s", files[i], "");
+            int r = fail("%s: cannot read the file", files[i]);
             free(files);
             return r;
         }
@@ -337,8 +343,8 @@ int main(int argc, char **argv)
         if (summary) {
             fflush(stdout);
             if (lk_summary(&m, c.addr, c.n, stdout) < 0)
-                rc = fail("%s: out of memory building the referrers for --summary%s",
-                          files[nfiles - 1], "");
+                rc = fail("%s: out of memory building the referrers for --summary",
+                          files[nfiles - 1]);
         }
         cm_close(&m);
     }

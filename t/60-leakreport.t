@@ -108,6 +108,16 @@ SKIP: {
     is_deeply( [ sort split /\n/, $ours ], $norm->($rout), 'the same LEAK lines as pmat-leakreport, as a set' );
 }
 
+# a progress line per file when STDERR is a terminal (script(1) gives it one)
+SKIP: {
+    my ($script) = grep { -x } map { "$_/script" } split /:/, $ENV{PATH};
+    skip 'script(1) is not installed (Debian: bsdutils)', 2 unless $script;
+    my $o = LeakSeries::tmpdir() . '/tty.out';
+    my ( $trc, $tty ) = LeakSeries::run( $script, '-qc', join( ' ', $tool, @files[ 0 .. 2 ] ) . " >$o", '/dev/null' );
+    like( $tty, qr/\[file 1 of 3, 0%\] \Q$files[0]\E.*\[file 3 of 3, 66%\] \Q$files[2]\E/s, 'on a terminal: which file, and how far' );
+    is( LeakSeries::slurp($o), ( LeakSeries::run( $tool, @files[ 0 .. 2 ] ) )[1], 'on a terminal: the same report on STDOUT' );
+}
+
 # bad inputs: one line on STDERR, exit 2
 my $tiny = LeakSeries::tmpdir() . '/p4.pmat';
 my ($ver) = `$LeakSeries::ROOT/reader/cpmat $files[0] info` =~ /^perl (\d+)\.(\d+)\.(\d+)$/m ? ( ( $1 << 24 ) | ( $2 << 16 ) | $3 ) : (0);

@@ -284,9 +284,14 @@ static int run_series(char **files, int nfiles, int onefile, candidates *c, cm *
         if (last)
             break;
         /* no new candidates from the last pair: nothing could drop them */
-        if (!(onefile && c->n))
+        /* -1 with candidates skips the file altogether, as pmat-leakreport
+         * does: the previous keys stay those of the last file that was
+         * compared, so if every candidate is dropped later, the new ones
+         * are what appeared since then */
+        if (!(onefile && c->n)) {
             cand_add_new(c, &prev, f, (uint32_t)k);
-        lk_keys_load(&prev, f);
+            lk_keys_load(&prev, f);
+        }
         pmat_close(f);
     }
     progress_done();

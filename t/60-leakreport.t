@@ -108,6 +108,35 @@ SKIP: {
     is_deeply( [ sort split /\n/, $ours ], $norm->($rout), 'the same LEAK lines as pmat-leakreport, as a set' );
 }
 
+# Series written by hand, keys chosen: an address whose SV changes base
+# type is a new SV; -1 skips a file with candidates altogether, so when
+# they are all dropped later, new ones are what appeared since the last
+# file compared (as pmat-leakreport does).
+{
+    my $v = ( 5 << 24 ) | ( 36 << 16 );
+    my $n = 0;
+    my $series = sub {
+        map { my $f = LeakSeries::tmpdir() . "/hand-" . ++$n . ".pmat";
+              system( $^X, "$FindBin::Bin/fixtures/leak/tiny-pmat.pl", $f, 8, $v, @$_ ) == 0 or die; $f } @_;
+    };
+    my @t = $series->( ['S:10000'], [ 'S:10000', 'A:10018' ], [ 'S:10000', 'H:10018' ], [ 'H:10018', 'S:10000' ] );
+    is( ( LeakSeries::run( $tool, @t ) )[1], "LEAK[3] HASH(0) at 0x10018\n",
+        'an ARRAY at 0x10018 in file 2 and a HASH there from file 3: the HASH is LEAK[3]' );
+    my @o = $series->( ['S:10000'], [qw(S:10000 S:20000)], [qw(S:10000 S:20000 S:20018)], [qw(S:10000 S:20018 S:20030)], [qw(S:10000 S:20018 S:20030)] );
+    is( ( LeakSeries::run( $tool, @o ) )[1], "LEAK[3] UNDEF() at 0x20018\nLEAK[4] UNDEF() at 0x20030\n", 'without -1: each SV tagged where it appeared' );
+    is( ( LeakSeries::run( $tool, '-1', @o ) )[1], "LEAK[4] UNDEF() at 0x20018\nLEAK[4] UNDEF() at 0x20030\n",
+        '-1: file 3 skipped while 0x20000 was a candidate; after it went, file 4 is compared with file 2' );
+    SKIP: {
+        my ($ref) = grep { -x } map { "$_/pmat-leakreport" } split /:/, $ENV{PATH};
+        skip 'pmat-leakreport is not installed', 3 unless $ref;
+        for my $c ( [ 'type change', [], \@t ], [ 'without -1', [], \@o ], [ '-1', ['-1'], \@o ] ) {
+            my @a = sort split /\n/, ( LeakSeries::run( $tool, @{ $c->[1] }, @{ $c->[2] } ) )[1];
+            my @b = sort split /\n/, ( LeakSeries::run( $ref, @{ $c->[1] }, @{ $c->[2] } ) )[1];
+            is_deeply( \@a, \@b, "hand-written series, $c->[0]: as pmat-leakreport" );
+        }
+    }
+}
+
 # a progress line per file when STDERR is a terminal (script(1) gives it one)
 SKIP: {
     my ($script) = grep { -x } map { "$_/script" } split /:/, $ENV{PATH};

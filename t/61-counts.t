@@ -84,6 +84,20 @@ SKIP: {
     ok( $rc == 0 && -s "$dir/chart.png", 'rsvg-convert renders the chart' ) or diag $err;
 }
 
+# distinct mtimes: x is seconds since the first dump, gaps to scale
+{
+    my @at = ( 0, 60, 120, 600 );
+    utime 1_700_000_000 + $at[$_], 1_700_000_000 + $at[$_], $files[$_] or die for 0 .. $N - 1;
+    ( $rc, undef, $err ) = LeakSeries::run( $tool, '--svg', $svg, @files );
+    my $t = LeakSeries::slurp($svg);
+    like( $t, qr/>seconds since the first dump \(file mtime\)</, 'distinct mtimes: the x axis is time' );
+    my ($pts) = $t =~ /<polyline [^>]*points="([^"]+)"/;
+    my @x = map { (split /,/)[0] } split ' ', $pts;
+    my @frac = map { sprintf '%.2f', ( $x[$_] - $x[0] ) / ( $x[-1] - $x[0] ) } 0 .. $#x;
+    is_deeply( \@frac, [qw(0.00 0.10 0.20 1.00)], 'distinct mtimes: points placed by time (0, 60, 120, 600 s)' );
+    like( $t, qr/>600<\/text>/, 'distinct mtimes: a tick label at 600 s' );
+}
+
 # pmat-counts: the same counts per kind, and per package
 SKIP: {
     my ($ref) = grep { -x } map { "$_/pmat-counts" } split /:/, $ENV{PATH};

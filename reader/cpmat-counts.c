@@ -376,6 +376,10 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
         if (x[k] < x0) x0 = x[k];
         if (x[k] > x1) x1 = x[k];
     }
+    /* on a time axis, end the axis on a tick so the last label is on it */
+    double xstep = nice_step(x1 - x0);
+    if (by_time)
+        x1 = x0 + xstep * (double)(uint64_t)((x1 - x0 + xstep - 1) / xstep);
     /* the series: the table is sorted by growth already */
     const row **series = xmalloc((size_t)top * sizeof *series);
     int ns = 0;
@@ -415,7 +419,6 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
     }
     /* x ticks: each file when the axis is the file order, else nice steps */
     if (by_time) {
-        double xstep = nice_step(x1 - x0);
         for (double v = 0; v <= x1 - x0 + xstep / 2; v += xstep) {
             double xx = px(x0 + v, x0, x1);
             fprintf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n",

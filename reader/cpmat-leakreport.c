@@ -71,7 +71,9 @@ static void cand_reserve(candidates *c, size_t want)
 {
     if (want <= c->cap)
         return;
-    size_t cap = c->cap ? c->cap : 1024;
+    /* a fresh list gets exactly what is asked for: cand_add_new knows the
+     * final size, and the candidates are held while the next file opens */
+    size_t cap = c->cap ? c->cap : want;
     while (cap < want)
         cap *= 2;
     c->addr = xrealloc(c->addr, cap * sizeof *c->addr);

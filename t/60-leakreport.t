@@ -126,10 +126,15 @@ SKIP: {
     is( ( LeakSeries::run( $tool, @o ) )[1], "LEAK[3] UNDEF() at 0x20018\nLEAK[4] UNDEF() at 0x20030\n", 'without -1: each SV tagged where it appeared' );
     is( ( LeakSeries::run( $tool, '-1', @o ) )[1], "LEAK[4] UNDEF() at 0x20018\nLEAK[4] UNDEF() at 0x20030\n",
         '-1: file 3 skipped while 0x20000 was a candidate; after it went, file 4 is compared with file 2' );
+    # two records at one address: the later one in the file counts
+    my @d = $series->( ['S:10000'], [qw(S:10000 S:20000 A:20000)], [qw(S:10000 A:20000)] );
+    is( ( LeakSeries::run( $tool, @d ) )[1], "LEAK[2] ARRAY(0) at 0x20000\n", 'two records at 0x20000, SCALAR then ARRAY: the ARRAY is the SV' );
+    my @e = $series->( ['S:10000'], [qw(S:10000 A:20000 S:20000)], [qw(S:10000 S:20000)] );
+    is( ( LeakSeries::run( $tool, @e ) )[1], "LEAK[2] UNDEF() at 0x20000\n", 'two records at 0x20000, ARRAY then SCALAR: the SCALAR is the SV' );
     SKIP: {
         my ($ref) = grep { -x } map { "$_/pmat-leakreport" } split /:/, $ENV{PATH};
-        skip 'pmat-leakreport is not installed', 3 unless $ref;
-        for my $c ( [ 'type change', [], \@t ], [ 'without -1', [], \@o ], [ '-1', ['-1'], \@o ] ) {
+        skip 'pmat-leakreport is not installed', 5 unless $ref;
+        for my $c ( [ 'type change', [], \@t ], [ 'without -1', [], \@o ], [ '-1', ['-1'], \@o ], [ 'SCALAR then ARRAY', [], \@d ], [ 'ARRAY then SCALAR', [], \@e ] ) {
             my @a = sort split /\n/, ( LeakSeries::run( $tool, @{ $c->[1] }, @{ $c->[2] } ) )[1];
             my @b = sort split /\n/, ( LeakSeries::run( $ref, @{ $c->[1] }, @{ $c->[2] } ) )[1];
             is_deeply( \@a, \@b, "hand-written series, $c->[0]: as pmat-leakreport" );

@@ -207,9 +207,9 @@ typedef struct series_ref {
     char version[32];
 } series_ref;
 
-static void series_ref_set(series_ref *r, const pmat_file *f)
+static void series_ref_set(series_ref *r, const pmat_file *f, const char *path)
 {
-    r->path = pmat_path(f);
+    r->path = path;    /* the argument: it outlives the file */
     r->perlver = pmat_file_header(f)->perlver;
     r->ptr_len = pmat_file_header(f)->ptr_len;
     pmat_perl_version(f, r->version, sizeof r->version);
@@ -248,8 +248,7 @@ static int run_series(char **files, int nfiles, int onefile, candidates *c, cm *
     pmat_file *f = pmat_open(files[0], &err);
     if (!f)
         return bad_file(&err);
-    series_ref_set(&ref, f);
-    ref.path = files[0];
+    series_ref_set(&ref, f, files[0]);
     lk_keys_load(&prev, f);
     pmat_close(f);
 

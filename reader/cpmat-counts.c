@@ -22,15 +22,17 @@
 #include "cmd_int.h"
 
 static const char *prog = "cpmat-counts";
+static int by_bytes;    /* --bytes: the table holds bytes, not numbers of SVs */
 
 static void usage(FILE *to)
 {
     fprintf(to,
-        "usage: %s [--blessed PATTERN] [--csv] [--svg OUT.svg [--top N]] FILE...\n"
+        "usage: %s [--blessed PATTERN] [--bytes] [--csv] [--svg OUT.svg [--top N]] FILE...\n"
         "  For each kind of SV and each blessed package, its count in every file\n"
         "  and the change from the file before; rows sorted by growth (last - first).\n"
         "  --blessed PATTERN  only the packages matching PATTERN (a POSIX extended\n"
         "                     regex, unanchored: a plain name matches as a substring)\n"
+        "  --bytes            the SVs' bytes (pmat's size) instead of their number\n"
         "  --csv              one machine-readable table instead of the text\n"
         "  --svg OUT.svg      also draw the top growing packages' counts as a line chart\n"
         "  --top N            how many packages the chart shows (default 8)\n"
@@ -408,8 +410,8 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
                "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             SVG_W, SVG_H, SVG_W, SVG_H);
     fprintf(o, "<text x=\"%d\" y=\"28\" font-size=\"16\" font-weight=\"bold\">"
-               "SVs per blessed package: the %d growing most over %d dump%s</text>\n",
-            PL, ns, n, n == 1 ? "" : "s");
+               "%s per blessed package: the %d growing most over %d dump%s</text>\n",
+            PL, by_bytes ? "Bytes of SVs" : "SVs", ns, n, n == 1 ? "" : "s");
     /* y grid, ticks and labels */
     for (double y = 0; y <= ymax + ystep / 2; y += ystep) {
         double yy = py(y, ymax);
@@ -441,7 +443,7 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
     fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (PL + SVG_W - PR) / 2,
             SVG_H - 25, by_time ? "seconds since the first dump (file mtime)" : "dump (file order)");
     fprintf(o, "<text transform=\"translate(24,%d) rotate(-90)\" text-anchor=\"middle\">"
-               "number of SVs</text>\n", (PT + SVG_H - PB) / 2);
+               "%s</text>\n", (PT + SVG_H - PB) / 2, by_bytes ? "bytes (pmat's size)" : "number of SVs");
     /* the lines, and the legend in the same order */
     for (int s = 0; s < ns; s++) {
         const char *c = colour[s % ncol];
@@ -489,6 +491,7 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--")) opts_done = 1;
         else if (!strcmp(a, "--csv")) csv = 1;
+        else if (!strcmp(a, "--bytes")) by_bytes = 1;
         else if (!strcmp(a, "--blessed")) pattern = argv[++i];
         else if (!strcmp(a, "--svg")) svg = argv[++i];
         else if (!strcmp(a, "--top")) {
@@ -544,6 +547,13 @@ int main(int argc, char **argv)
     if (progress)
         fputs("\r\033[K", stderr);
     if (!rc) {
+        /* --bytes: everything below (sorting, growth, text, CSV, chart)
+         * reads the count arrays, so hand it the bytes there */
+        for (size_t i = 0; by_bytes && i < t.n; i++) {
+            uint64_t *c = t.v[i].count;
+            t.v[i].count = t.v[i].bytes;
+            t.v[i].bytes = c;
+        }
         sort_table = &t;
         qsort(t.v, t.n, sizeof *t.v, cmp_row);
         if (csv)

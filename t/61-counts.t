@@ -56,6 +56,19 @@ symlink $files[0], "$dir/a,b.pmat" or die;
 ( undef, $csv ) = LeakSeries::run( $tool, '--csv', "$dir/a,b.pmat", $files[1] );
 like( ( split /\n/, $csv )[0], qr/^section,name,"\Q$dir\E\/a,b\.pmat",/, '--csv: a file name with a comma is quoted' );
 
+# --bytes: the same table of the SVs' sizes; every Lk object has the same size
+( $rc, $csv ) = LeakSeries::run( $tool, '--bytes', '--csv', @files );
+is( $rc, 0, '--bytes: exit 0' );
+my ( undef, @brows ) = split /\n/, $csv;
+my %b = map { my @f = split /,/; ( "$f[0]/$f[1]" => [ @f[ 2 .. $#f ] ] ) } @brows;
+my ( $se, $en ) = ( $b{'package/Lk::Session'}[1] / 4, $b{'package/Lk::Entry'}[1] );
+ok( $se > 0 && $en > 0, '--bytes: an Lk::Session and an Lk::Entry have a size' );
+is_deeply( $b{'package/Lk::Session'}, [ 0, 4 * $se, 8 * $se, 12 * $se, 12 * $se ], '--bytes: Lk::Session grows by 4 objects a round' );
+is_deeply( $b{'package/Lk::Entry'}, [ 0, $en, 2 * $en, 2 * $en, 2 * $en ], '--bytes: Lk::Entry stays at 2 objects' );
+my $kb = 0;
+$kb += $b{$_}[-2] for grep { m{^kind/} && $_ ne 'kind/(total)' } keys %b;
+is( $b{'kind/(total)'}[-2], $kb, '--bytes: (total) is the sum of the kinds' );
+
 # --blessed: a regex, unanchored
 ( $rc, $out ) = LeakSeries::run( $tool, '--blessed', '^Lk::(Record|Session)$', @files );
 is( $rc, 0, '--blessed REGEX: exit 0' );
@@ -74,6 +87,8 @@ like( $x, qr{</svg>\n\z}, '--svg: complete' );
 is( scalar( () = $x =~ /<polyline /g ), 2, '--top 2: two lines' );
 is_deeply( [ $x =~ /<text [^>]*>(Lk::\S+ \(\+\d+\))<\/text>/g ], [ 'Lk::Session (+12)', 'Lk::Record (+6)' ], '--svg: the legend, most growth first' );
 like( $x, qr/>number of SVs</, '--svg: a y axis title' );
+( undef, undef, $err ) = LeakSeries::run( $tool, '--bytes', '--svg', "$dir/bytes.svg", @files );
+like( LeakSeries::slurp("$dir/bytes.svg"), qr/>bytes \(pmat's size\)</, '--bytes --svg: the y axis is bytes' );
 like( $x, qr/>(dump \(file order\)|seconds since the first dump \(file mtime\))</, '--svg: an x axis title' );
 my @pts = $x =~ /<polyline [^>]*points="([^"]+)"/;
 is( scalar( my @p = split ' ', $pts[0] ), $N, '--svg: a point per file' );

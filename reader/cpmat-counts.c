@@ -353,7 +353,8 @@ by_order:
     return 0;
 }
 
-enum { SVG_W = 960, SVG_H = 540, PL = 90, PR = 250, PT = 50, PB = 70 };
+enum { SVG_W = 960, SVG_MIN_H = 540, PL = 90, PR = 250, PT = 50, PB = 70, LEGEND_ROW = 22 };
+static int SVG_H = SVG_MIN_H;    /* taller when the legend needs it (--top) */
 
 static double px(double x, double x0, double x1)
 {
@@ -394,6 +395,8 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
             if (t->v[i].count[k] > ymax)
                 ymax = (double)t->v[i].count[k];
     }
+    if (PT + 10 + ns * LEGEND_ROW + PB > SVG_H)
+        SVG_H = PT + 10 + ns * LEGEND_ROW + PB;
     double ystep = nice_step(ymax);
     ymax = ymax > 0 ? ystep * (double)(uint64_t)((ymax + ystep - 1) / ystep) : ystep;
     if (ymax < ystep) ymax = ystep;
@@ -447,16 +450,19 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
     /* the lines, and the legend in the same order */
     for (int s = 0; s < ns; s++) {
         const char *c = colour[s % ncol];
-        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c);
+        /* past the palette, the colours come back dashed, then dotted */
+        static const char *const dash[] = { "", " stroke-dasharray=\"8,4\"", " stroke-dasharray=\"2,3\"" };
+        const char *d = dash[(s / ncol) % 3];
+        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", c, d);
         for (int k = 0; k < n; k++)
             fprintf(o, "%s%.1f,%.1f", k ? " " : "", px(x[k], x0, x1), py((double)series[s]->count[k], ymax));
         fprintf(o, "\"/>\n");
         for (int k = 0; k < n; k++)
             fprintf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
                     px(x[k], x0, x1), py((double)series[s]->count[k], ymax), c);
-        int ly = PT + 10 + s * 22;
-        fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n",
-                SVG_W - PR + 20, ly, SVG_W - PR + 44, ly, c);
+        int ly = PT + 10 + s * LEGEND_ROW;
+        fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
+                SVG_W - PR + 20, ly, SVG_W - PR + 44, ly, c, d);
         fprintf(o, "<text x=\"%d\" y=\"%d\">", SVG_W - PR + 50, ly + 4);
         svg_text(o, series[s]->name);
         fprintf(o, " (%+" PRId64 ")</text>\n", row_growth(t, series[s]));

@@ -10,8 +10,9 @@
  * are named variables rather than objects.
  *
  * Held: whether the candidate is reachable from the roots (the interpreter
- * roots of the dump, which include the main stash and so every symbol, and
- * the stack) along non-weak outrefs.  An unreachable candidate that is
+ * roots of the dump, which include the main stash and so every symbol, the
+ * stack, the contexts' subs/args/eval code and the mortals) along non-weak
+ * outrefs.  An unreachable candidate that is
  * still allocated is held by a count Perl cannot show: XS/C code keeping a
  * pointer, or a reference count raised without a reference (a refcount
  * leak). */
@@ -55,7 +56,8 @@ static void reach_cb(void *ctx, int strength, uint64_t target, const char *name)
     reach_mark(ctx, target);
 }
 
-/* A bit per SV: reachable from a root or the stack along non-weak outrefs. */
+/* A bit per SV: reachable along non-weak outrefs from a root, the stack,
+ * a context or a mortal. */
 static uint8_t *reachable_from_roots(cm *m)
 {
     uint8_t *seen = calloc(m->n / 8 + 1, 1);
@@ -71,6 +73,18 @@ static uint8_t *reachable_from_roots(cm *m)
     }
     for (uint64_t i = 0; i < pmat_stack_count(m->f); i++)
         reach_mark(&r, pmat_stack_at(m->f, i));
+    /* what the running code holds: its subs, their @_ and evals' code, and
+     * the temporaries about to be freed */
+    for (size_t i = 0; i < pmat_ctx_count(m->f); i++) {
+        pmat_ctx ctx;
+        if (pmat_ctx_get(m->f, i, &ctx, &m->err) < 0)
+            continue;
+        reach_mark(&r, ctx.cv);
+        reach_mark(&r, ctx.args);
+        reach_mark(&r, ctx.codesv);
+    }
+    for (uint64_t i = 0; i < pmat_mortal_count(m->f); i++)
+        reach_mark(&r, pmat_mortal_at(m->f, i));
     while (todo.n) {
         uint32_t j = todo.v[--todo.n];
         cm_outrefs(m, pmat_sv_addr(m->f, j), M_STRONG | M_INDIRECT | M_INFERRED, 0, reach_cb, &r);

@@ -326,6 +326,25 @@ static void svg_text(FILE *o, const char *s)
     }
 }
 
+/* A package name in the legend: long ones lose their start to fit its 250
+ * pixels, the whole name kept as the tooltip. */
+static void legend_name(FILE *o, const char *name)
+{
+    enum { FITS = 22 };
+    if (strlen(name) <= FITS) {
+        svg_text(o, name);
+        return;
+    }
+    /* the end of a package name tells siblings apart, so keep that */
+    char cut[FITS + 1];
+    memcpy(cut, "...", 3);
+    strcpy(cut + 3, name + strlen(name) - (FITS - 3));
+    fputs("<title>", o);
+    svg_text(o, name);
+    fputs("</title>", o);
+    svg_text(o, cut);
+}
+
 /* x of each file: its mtime (seconds after the first) when all differ, so
  * uneven gaps between dumps show; else its position in the series. */
 static int file_x(char **files, int n, double *x)
@@ -464,7 +483,7 @@ static int cc_write_svg(const char *path, const table *t, char **files, int top)
         fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>\n",
                 SVG_W - PR + 20, ly, SVG_W - PR + 44, ly, c, d);
         fprintf(o, "<text x=\"%d\" y=\"%d\">", SVG_W - PR + 50, ly + 4);
-        svg_text(o, series[s]->name);
+        legend_name(o, series[s]->name);
         fprintf(o, " (%+" PRId64 ")</text>\n", row_growth(t, series[s]));
     }
     if (!ns)

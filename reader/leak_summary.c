@@ -1,0 +1,257 @@
+/* leak_summary.c - cpmat-leakreport --summary: who owns the leak
+ * candidates, and does anything Perl can see hold them?
+ *
+ * Owner: the nearest blessed SV found by walking referrers (strong and
+ * indirect inrefs) from the candidate upwards, at most OWNER_DEPTH levels,
+ * through plain containers only (arrays, hashes, refs, scalars): the
+ * candidate itself if it is blessed, a REF's referent if that is blessed
+ * (a reference to a Foo is part of the Foo leak), else the object whose
+ * hash/array holds it.  The walk stops at stashes, globs and code, which
+ * are named variables rather than objects.
+ *
+ * Held: whether the candidate is reachable from the roots (the interpreter
+ * roots of the dump, which include the main stash and so every symbol, the
+ * stack, the contexts' subs/args/eval code and the mortals) along non-weak
+ * outrefs.  An unreachable candidate that is
+ * still allocated is held by a count Perl cannot show: XS/C code keeping a
+ * pointer, or a reference count raised without a reference (a refcount
+ * leak). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leak_series.h"
+
+#define OWNER_DEPTH 4
+#define OWNER_VISIT 256    /* bound on referrers examined per candidate */
+
+typedef struct idxq { uint32_t *v; size_t n, cap; } idxq;
+
+static void idxq_push(idxq *q, uint32_t x)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 4096;
+        q->v = xrealloc(q->v, q->cap * sizeof *q->v);
+    }
+    q->v[q->n++] = x;
+}
+
+/* ---- reachability from the roots ---------------------------------------- */
+
+typedef struct reach { cm *m; uint8_t *seen; idxq *todo; } reach;
+
+static void reach_mark(reach *r, uint64_t addr)
+{
+    size_t j = cm_find(r->m, addr);
+    if (j == NO_IDX || (r->seen[j >> 3] & (1u << (j & 7))))
+        return;
+    r->seen[j >> 3] |= (uint8_t)(1u << (j & 7));
+    idxq_push(r->todo, (uint32_t)j);
+}
+
+static void reach_cb(void *ctx, int strength, uint64_t target, const char *name)
+{
+    (void)strength;
+    (void)name;
+    reach_mark(ctx, target);
+}
+
+/* A bit per SV: reachable along non-weak outrefs from a root, the stack,
+ * a context or a mortal. */
+static uint8_t *reachable_from_roots(cm *m)
+{
+    uint8_t *seen = calloc(m->n / 8 + 1, 1);
+    if (!seen)
+        return NULL;
+    idxq todo = { 0 };
+    reach r = { m, seen, &todo };
+    for (size_t i = 0; i < cm_nroots(m); i++) {
+        const char *name, *desc;
+        uint64_t addr;
+        if (cm_root_get(m, i, &name, &desc, &addr) == 0)
+            reach_mark(&r, addr);
+    }
+    for (uint64_t i = 0; i < pmat_stack_count(m->f); i++)
+        reach_mark(&r, pmat_stack_at(m->f, i));
+    /* what the running code holds: its subs, their @_ and evals' code, and
+     * the temporaries about to be freed */
+    for (size_t i = 0; i < pmat_ctx_count(m->f); i++) {
+        pmat_ctx ctx;
+        if (pmat_ctx_get(m->f, i, &ctx, &m->err) < 0)
+            continue;
+        reach_mark(&r, ctx.cv);
+        reach_mark(&r, ctx.args);
+        reach_mark(&r, ctx.codesv);
+    }
+    for (uint64_t i = 0; i < pmat_mortal_count(m->f); i++)
+        reach_mark(&r, pmat_mortal_at(m->f, i));
+    while (todo.n) {
+        uint32_t j = todo.v[--todo.n];
+        cm_outrefs(m, pmat_sv_addr(m->f, j), M_STRONG | M_INDIRECT | M_INFERRED, 0, reach_cb, &r);
+    }
+    free(todo.v);
+    return seen;
+}
+
+/* ---- the nearest blessed owner ------------------------------------------- */
+
+static uint64_t blessed_of(cm *m, size_t i)
+{
+    uint64_t size, blessed;
+    cm_size_blessed(m, i, &size, &blessed);
+    return cm_exists(m, blessed) ? blessed : 0;
+}
+
+/* Containers a walk may pass through: data, not named variables. */
+static int plain_container(unsigned kind)
+{
+    return kind == K_ARRAY || kind == K_HASH || kind == K_REF || kind == K_SCALAR ||
+           kind == K_OBJECT;
+}
+
+/* The stash of the nearest blessed owner of SV i, or 0. */
+static uint64_t nearest_blessed_owner(cm *m, size_t i)
+{
+    uint64_t b = blessed_of(m, i);
+    if (b)
+        return b;
+    if (cm_kind_of(m, i) == K_REF) {
+        pmat_sv sv;
+        if (pmat_sv_get(m->f, i, &sv, &m->err) == 0) {
+            size_t t = cm_find(m, sv.u.ref.rv);
+            if (t != NO_IDX && (b = blessed_of(m, t)))
+                return b;
+        }
+    }
+    /* breadth first, so the nearest owner wins */
+    uint32_t q[OWNER_VISIT];
+    uint8_t depth[OWNER_VISIT];
+    size_t head = 0, tail = 0;
+    q[tail] = (uint32_t)i;
+    depth[tail++] = 0;
+    while (head < tail) {
+        uint32_t x = q[head];
+        uint8_t d = depth[head++];
+        if (d >= OWNER_DEPTH)
+            continue;
+        for (uint32_t e = m->in_start[x]; e < m->in_start[x + 1]; e++) {
+            uint32_t src = m->in_src[e] >> 2, strength = m->in_src[e] & 3;
+            if (strength != S_STRONG && strength != S_INDIRECT)
+                continue;
+            if ((b = blessed_of(m, src)))
+                return b;
+            if (!plain_container(cm_kind_of(m, src)) || tail == OWNER_VISIT)
+                continue;
+            int dup = 0;
+            for (size_t k = 0; k < tail && !dup; k++)
+                dup = q[k] == src;
+            if (dup)
+                continue;
+            q[tail] = src;
+            depth[tail++] = (uint8_t)(d + 1);
+        }
+    }
+    return 0;
+}
+
+/* ---- groups -------------------------------------------------------------- */
+
+typedef struct member { char *pkg; int held; uint64_t size, addr; } member;
+typedef struct group { const char *pkg; int held; size_t count; uint64_t bytes, example; } group;
+
+static int cmp_member(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    int c = strcmp(x->pkg, y->pkg);
+    if (c)
+        return c;
+    if (x->held != y->held)
+        return x->held - y->held;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const group *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    int c = strcmp(x->pkg, y->pkg);
+    return c ? c : x->held - y->held;
+}
+
+static char *package_name(cm *m, uint64_t stash)
+{
+    pmat_str s;
+    if (!stash)
+        return xstrdup("(no blessed owner)");
+    if (cm_stashname(m, stash, &s) < 0 || s.is_null)
+        return xasprintf("(a stash at 0x%" PRIx64 ")", stash);
+    char *r = xmalloc(s.len + 1);
+    memcpy(r, s.ptr, s.len);
+    r[s.len] = 0;
+    return r;
+}
+
+static void print_groups(const group *g, size_t ng, size_t ncand, FILE *out)
+{
+    fprintf(out, "\nSUMMARY %zu candidate%s in %zu group%s, by nearest blessed owner "
+            "(up to %d referrers up) and whether anything reachable from the roots holds them\n",
+            ncand, ncand == 1 ? "" : "s", ng, ng == 1 ? "" : "s", OWNER_DEPTH);
+    for (size_t i = 0; i < ng; i++) {
+        char *bytes = cm_format_bytes(g[i].bytes);
+        fprintf(out, "GROUP %s: %zu SV%s, %s, e.g. 0x%" PRIx64 "; %s\n", g[i].pkg, g[i].count,
+                g[i].count == 1 ? "" : "s", bytes, g[i].example,
+                g[i].held ? "held by Perl data reachable from the roots"
+                          : "held outside Perl's view: nothing reachable from the roots refers "
+                            "to them (XS/C code, or a refcount leak)");
+        free(bytes);
+    }
+}
+
+int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out)
+{
+    if (cm_build_inrefs(m) < 0)
+        return -1;
+    uint8_t *seen = reachable_from_roots(m);
+    if (!seen)
+        return -1;
+    member *mb = xmalloc((n ? n : 1) * sizeof *mb);
+    size_t nm = 0;
+    for (size_t c = 0; c < n; c++) {
+        size_t i = cm_find(m, addr[c]);
+        if (i == NO_IDX)
+            continue;
+        uint64_t size, blessed;
+        cm_size_blessed(m, i, &size, &blessed);
+        mb[nm].pkg = package_name(m, nearest_blessed_owner(m, i));
+        mb[nm].held = (seen[i >> 3] >> (i & 7)) & 1;
+        mb[nm].size = size;
+        mb[nm].addr = addr[c];
+        nm++;
+    }
+    free(seen);
+    qsort(mb, nm, sizeof *mb, cmp_member);
+    group *g = xmalloc((nm ? nm : 1) * sizeof *g);
+    size_t ng = 0;
+    for (size_t k = 0; k < nm; k++) {
+        if (!ng || strcmp(g[ng - 1].pkg, mb[k].pkg) || g[ng - 1].held != mb[k].held) {
+            g[ng].pkg = mb[k].pkg;
+            g[ng].held = mb[k].held;
+            g[ng].count = 0;
+            g[ng].bytes = 0;
+            g[ng].example = mb[k].addr;    /* the lowest address of the group */
+            ng++;
+        }
+        g[ng - 1].count++;
+        g[ng - 1].bytes += mb[k].size;
+    }
+    qsort(g, ng, sizeof *g, cmp_group);
+    print_groups(g, ng, nm, out);
+    free(g);
+    for (size_t k = 0; k < nm; k++)
+        free(mb[k].pkg);
+    free(mb);
+    return 0;
+}

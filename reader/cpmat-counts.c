@@ -20,6 +20,7 @@
 
 #include "pmat.h"
 #include "cmd_int.h"
+#include "leak_series.h"
 
 static const char *prog = "cpmat-counts";
 static int by_bytes;    /* --bytes: the table holds bytes, not numbers of SVs */
@@ -123,17 +124,6 @@ static size_t collapse_stashes(stash_count *s, size_t n)
     return out;
 }
 
-static char *package_name(cm *m, uint64_t stash)
-{
-    pmat_str s;
-    if (cm_stashname(m, stash, &s) < 0 || s.is_null)
-        return xasprintf("(a stash at 0x%" PRIx64 ")", stash);
-    char *r = xmalloc(s.len + 1);
-    memcpy(r, s.ptr, s.len);
-    r[s.len] = 0;
-    return r;
-}
-
 static int count_file(table *t, int k, const char *path, const regex_t *pkg_re)
 {
     cm m;
@@ -177,7 +167,7 @@ static int count_file(table *t, int k, const char *path, const regex_t *pkg_re)
     r->bytes[k] = total_bytes;
     nbl = collapse_stashes(bl, nbl);
     for (size_t j = 0; j < nbl; j++) {
-        char *name = package_name(&m, bl[j].stash);
+        char *name = lk_package_name(&m, bl[j].stash);
         if (!pkg_re || regexec(pkg_re, name, 0, NULL, 0) == 0) {
             r = table_row(t, name, 1);
             r->count[k] += bl[j].count;

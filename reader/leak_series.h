@@ -58,4 +58,8 @@ size_t lk_count_new(const lk_keys *prev, const pmat_file *f);
  * memory. */
 int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out);
 
+/* The name of the package whose stash is at STASH, as a new string
+ * ("(a stash at 0x...)" when the stash has no name); also cpmat-counts'. */
+char *lk_package_name(cm *m, uint64_t stash);
+
 #endif

@@ -181,11 +181,10 @@ static int cmp_group(const void *a, const void *b)
     return c ? c : x->held - y->held;
 }
 
-static char *package_name(cm *m, uint64_t stash)
+/* A stash's name as a new string, or where it is when it has none. */
+char *lk_package_name(cm *m, uint64_t stash)
 {
     pmat_str s;
-    if (!stash)
-        return xstrdup("(no blessed owner)");
     if (cm_stashname(m, stash, &s) < 0 || s.is_null)
         return xasprintf("(a stash at 0x%" PRIx64 ")", stash);
     char *r = xmalloc(s.len + 1);
@@ -225,7 +224,8 @@ int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out)
             continue;
         uint64_t size, blessed;
         cm_size_blessed(m, i, &size, &blessed);
-        mb[nm].pkg = package_name(m, nearest_blessed_owner(m, i));
+        uint64_t owner = nearest_blessed_owner(m, i);
+        mb[nm].pkg = owner ? lk_package_name(m, owner) : xstrdup("(no blessed owner)");
         mb[nm].held = (seen[i >> 3] >> (i & 7)) & 1;
         mb[nm].size = size;
         mb[nm].addr = addr[c];

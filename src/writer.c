@@ -161,17 +161,24 @@ int pmat_writer_init_async(pmat_writer *w, int fd)
     return 0;
 }
 
+/* Async, with a->mu held: wait until the helper has no block in flight,
+ * then take its error and byte count. */
+static void async_idle_locked(pmat_writer *w, struct pmat_async *a)
+{
+    while (a->pending)
+        pthread_cond_wait(&a->cv, &a->mu);
+    if (a->err && !w->err)
+        w->err = a->err;
+    w->written = a->written;
+}
+
 /* Async: wait until the helper has no block in flight; take its error. */
 static void async_wait_idle(pmat_writer *w)
 {
     struct pmat_async *a = w->async;
 
     pthread_mutex_lock(&a->mu);
-    while (a->pending)
-        pthread_cond_wait(&a->cv, &a->mu);
-    if (a->err && !w->err)
-        w->err = a->err;
-    w->written = a->written;
+    async_idle_locked(w, a);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -182,10 +189,7 @@ static void async_submit(pmat_writer *w, const unsigned char *p, size_t n)
     struct pmat_async *a = w->async;
 
     pthread_mutex_lock(&a->mu);
-    while (a->pending)
-        pthread_cond_wait(&a->cv, &a->mu);
-    if (a->err && !w->err)
-        w->err = a->err;
+    async_idle_locked(w, a);
     if (!w->err && n) {
         a->pending = p;
         a->pending_len = n;

@@ -510,6 +510,8 @@ static int cmd_count(cm *m, int argc, char **argv)
             }
         } else {
             sv_i = j;
+            if ((j & 0xffff) == 0xffff)
+                pmat_release_pages(m->f);
             cm_size_blessed(m, j, &fsize, &fbl);
             k = cm_kind_of(m, j);
         }
@@ -1032,6 +1034,9 @@ static int find_run(cm *m, int argc, char **argv, filter *fl, int *nfp)
         return 0;
     }
     for (size_t j = 0; j < m->n; j++) {
+        /* every record is decoded: keep the mapped file from piling up in RSS */
+        if ((j & 0xffff) == 0xffff)
+            pmat_release_pages(m->f);
         uint64_t addr = pmat_sv_addr(m->f, j);
         if (nf && fl[0].type == F_BLESSED) {
             uint64_t size, bl;

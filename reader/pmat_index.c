@@ -2,9 +2,12 @@
  * every record and builds the address-sorted SV index.
  *
  * Index memory: 16 bytes per SV (pmat_svent), 16 per extension record,
- * 8 per context; arrays grow by doubling and are trimmed at the end, so
- * the peak is at most twice that.  Growth is bounded by the file: each
- * record consumes at least one byte of it. */
+ * 8 per context.  The SV index is an mmap reserved for as many SVs as the
+ * file could hold (virtual only: pages are touched as it fills; the unused
+ * tail is unmapped at the end); the radix sort needs a second 16 bytes
+ * per SV while it runs, so the peak is 32 bytes per SV.  The other arrays
+ * grow by doubling and are trimmed at the end.  Growth is bounded by the
+ * file: each record consumes at least one byte of it. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,22 +145,26 @@ static void *big_alloc(size_t bytes)
     return p;
 }
 
-/* LSD radix sort of the SV index by address, RADIX_BITS a pass, skipping
- * the passes where every address has the same digit (addresses share their
- * high bits).  The index is built in file order, so off_type already
- * ascends and a stable sort by addr gives exactly qsort's cmp_sv order.
- * Needs a temporary copy of the index; -1 if it cannot be allocated (the
- * caller then falls back to qsort). */
-#define RADIX_BITS 11
-#define RADIX_SIZE (1u << RADIX_BITS)
-static int radix_sort_svs(pmat_svent *v, size_t n)
+/* LSD radix sort of the SV index by address over the bits where the
+ * addresses differ (they share their high bits, and SV heads are aligned,
+ * so the low ones are equal too): as few passes as digits of at most
+ * RADIX_MAX_BITS bits cover them (2 for a 2M-SV heap, instead of 3 with
+ * fixed 11-bit digits).  The index is built in file order, so off_type
+ * already ascends and a stable sort by addr gives exactly qsort's cmp_sv
+ * order.  Needs a buffer as large as the index; when the result ends up in
+ * it, the buffer becomes the index (no copy back).  -1 if the buffer
+ * cannot be allocated (the caller then falls back to qsort). */
+#define RADIX_MAX_BITS 14
+static int radix_sort_svs(pmat_file *f)
 {
+    pmat_svent *v = f->svs;
+    size_t n = f->nsvs;
     size_t tbytes = n * sizeof(pmat_svent);
     pmat_svent *tmp = big_alloc(tbytes);
     int tmapped = tmp != NULL;
     if (!tmp)
         tmp = malloc(tbytes);
-    size_t *cnt = malloc(RADIX_SIZE * sizeof *cnt);
+    size_t *cnt = malloc(((size_t)1 << RADIX_MAX_BITS) * sizeof *cnt);
     if (!tmp || !cnt) {
         if (tmapped)
             munmap(tmp, tbytes);
@@ -166,28 +173,39 @@ static int radix_sort_svs(pmat_svent *v, size_t n)
         free(cnt);
         return -1;
     }
-    /* Only the bits where addresses differ need passes. */
     uint64_t diff = 0;
     for (size_t i = 1; i < n; i++)
         diff |= v[i].addr ^ v[0].addr;
+    int lo = diff ? __builtin_ctzll(diff) : 0, hi = diff ? 64 - __builtin_clzll(diff) : 0;
+    int passes = (hi - lo + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+    int bits = passes ? (hi - lo + passes - 1) / passes : 0;
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
     pmat_svent *src = v, *dst = tmp;
-    for (int shift = 0; shift < 64 && (diff >> shift); shift += RADIX_BITS) {
-        if (!((diff >> shift) & (RADIX_SIZE - 1)))
-            continue;               /* all addresses share this digit */
-        memset(cnt, 0, RADIX_SIZE * sizeof *cnt);
+    for (int p = 0; p < passes; p++) {
+        int shift = lo + p * bits;
+        size_t nd = (size_t)1 << bits;
+        memset(cnt, 0, nd * sizeof *cnt);
         for (size_t i = 0; i < n; i++)
-            cnt[(src[i].addr >> shift) & (RADIX_SIZE - 1)]++;
+            cnt[(src[i].addr >> shift) & mask]++;
         size_t sum = 0;
-        for (size_t d = 0; d < RADIX_SIZE; d++) {
+        for (size_t d = 0; d < nd; d++) {
             size_t c = cnt[d];
             cnt[d] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[cnt[(src[i].addr >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+            dst[cnt[(src[i].addr >> shift) & mask]++] = src[i];
         pmat_svent *t = src;
         src = dst;
         dst = t;
+    }
+    free(cnt);
+    if (src != v && tmapped && f->svs_maplen) {
+        /* the sorted copy is the buffer: keep it, drop the old index */
+        munmap(v, f->svs_maplen);
+        f->svs = src;
+        f->svs_maplen = tbytes;
+        return 0;
     }
     if (src != v)
         memcpy(v, src, n * sizeof *v);
@@ -195,7 +213,6 @@ static int radix_sort_svs(pmat_svent *v, size_t n)
         munmap(tmp, tbytes);
     else
         free(tmp);
-    free(cnt);
     return 0;
 }
 
@@ -452,7 +469,7 @@ static int index_heap(pmat_file *f, pmat_error *err)
     trim((void **)&f->exts, f->nexts, sizeof *f->exts);
     /* qsort's base must not be NULL, even for zero elements. */
     if (f->nsvs > 1 && !svs_sorted(f->svs, f->nsvs)) {
-        if (f->nsvs < 4096 || radix_sort_svs(f->svs, f->nsvs) < 0)
+        if (f->nsvs < 4096 || radix_sort_svs(f) < 0)
             qsort(f->svs, f->nsvs, sizeof *f->svs, cmp_sv);
     }
     if (f->nexts > 1)

@@ -35,6 +35,11 @@ enum { S_STRONG = 0, S_WEAK = 1, S_INDIRECT = 2, S_INFERRED = 3 };
 
 typedef struct cm_pair { uint32_t key, val; } cm_pair;
 
+/* Per (record type, blessed pointer): how many SVs and bytes, gathered
+ * during pmat_open's pass (pmat_open_ex's sv_hook), so that count and
+ * find --count blessed need not read the records a second time. */
+typedef struct cm_stat { uint64_t blessed, svs, bytes; uint32_t type, used; } cm_stat;
+
 typedef struct cm {
     pmat_file *f;
     const pmat_header *h;
@@ -46,10 +51,14 @@ typedef struct cm {
     uint32_t *in_start;        /* n+1, or NULL until cm_build_inrefs */
     uint32_t *in_src;          /* src << 2 | strength */
     uint8_t  *mortal;          /* n bytes; NULL if the file has no mortals */
-    uint32_t *hslot; uint64_t hmask; /* address hash (idx + 1), built with inrefs */
+    uint32_t *adir; size_t nadir;    /* address directory, built with inrefs: see cm_find */
+    uint64_t abase; unsigned ashift;
     uint64_t last_addr; size_t last_idx;   /* one-entry lookup cache */
     uint8_t *magic;            /* n bits: the SV has MAGIC extension records */
     uint8_t *hasext;           /* n bits: the SV has any extension record */
+    uint64_t *refrv;           /* during cm_build_inrefs only: via_rv of each SV */
+    cm_stat *stats; size_t nstats, stats_cap; /* open-addressed; NULL if not gathered */
+    int stats_broken;          /* too many distinct keys or an odd header: not usable */
     pmat_error err;
 } cm;
 
@@ -64,10 +73,17 @@ typedef struct cm_refs { cm_ref *v; size_t n, cap; } cm_refs;
 void cm_refs_free(cm_refs *r);
 
 int cm_open(cm *m, const char *path);
+/* The stats table (m->stats, stats_cap slots, unused ones have used == 0)
+ * if pmat_open gathered it, else NULL.  Counts are by record type: the
+ * kinds Devel::MAT's fixups change (PAD, PADLIST, PADNAMES) are still
+ * counted as ARRAY there. */
+const cm_stat *cm_stats(const cm *m, size_t *cap);
 void cm_close(cm *m);
 /* The kind name Devel::MAT gives (ref $sv without the prefix). */
 const char *cm_kind_name(unsigned k);
 unsigned cm_kind_of(const cm *m, size_t i);
+/* The kind a record type has before Devel::MAT's fixups. */
+unsigned cm_kind_of_type(unsigned type);
 int cm_is_immortal(const cm *m, uint64_t addr);
 /* SV exists in Devel::MAT's sense (heap or immortal, non-zero). */
 int cm_exists(const cm *m, uint64_t addr);

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cmd_int.h"
 #include "pmat_int.h"
@@ -184,11 +185,8 @@ static uint8_t kind_of_type(unsigned t)
 }
 
 unsigned cm_kind_of(const cm *m, size_t i) { return m->kind[i]; }
+unsigned cm_kind_of_type(unsigned type) { return kind_of_type(type); }
 
-static inline uint64_t addr_hash(uint64_t addr)
-{
-    return (addr >> 3) * 0x9E3779B97F4A7C15ull;
-}
 
 size_t cm_find(const cm *m, uint64_t addr)
 {
@@ -198,19 +196,24 @@ size_t cm_find(const cm *m, uint64_t addr)
     if (addr == m->last_addr)
         return m->last_idx;
     size_t r;
-    if (m->hslot) {
-        uint64_t h = (addr_hash(addr) >> 20) & m->hmask;
-        for (;;) {
-            uint32_t s = m->hslot[h];
-            if (!s) {
-                r = NO_IDX;
-                break;
+    if (m->adir) {
+        /* The SVs of bucket b (addresses abase + [b, b+1) << ashift) are
+         * svs[adir[b] .. adir[b+1]): a few entries, searched for the first
+         * one at addr. */
+        uint64_t b = (addr - m->abase) >> m->ashift;
+        r = NO_IDX;
+        if (addr >= m->abase && b < m->nadir) {
+            const pmat_svent *v = m->f->svs;
+            size_t lo = m->adir[b], hi = m->adir[b + 1];
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (v[mid].addr < addr)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
-            if (m->f->svs[s - 1].addr == addr) {
-                r = s - 1;
-                break;
-            }
-            h = (h + 1) & m->hmask;
+            if (lo < m->adir[b + 1] && v[lo].addr == addr)
+                r = lo;
         }
     } else {
         r = pmat_sv_find(m->f, addr);
@@ -220,30 +223,55 @@ size_t cm_find(const cm *m, uint64_t addr)
     return r;
 }
 
-/* An open-addressing hash of the addresses (2-4 slots of 4 bytes per SV):
- * the inrefs pass looks up every reference's target. First SV wins for a
- * duplicated address, like pmat_sv_find. */
-static void build_addr_hash(cm *m)
+/* Ask for 2 MiB pages on a big fresh array (before it is touched): the
+ * per-SV and per-reference arrays of identify/inrefs are tens of MB, and
+ * on the VMs this runs on each 4 KiB page fault costs microseconds. */
+static void *hint_huge(void *p, size_t bytes)
 {
-    uint64_t cap = 1;
-    while (cap < 2 * (uint64_t)m->n + 2)
-        cap <<= 1;
-    m->hslot = calloc(cap, sizeof *m->hslot);
-    if (!m->hslot)
-        return;                 /* fall back to binary search */
-    m->hmask = cap - 1;
-    for (size_t i = 0; i < m->n; i++) {
-        uint64_t a = m->f->svs[i].addr;
-        uint64_t h = (addr_hash(a) >> 20) & m->hmask;
-        int dup = 0;
-        while (m->hslot[h]) {
-            if (m->f->svs[m->hslot[h] - 1].addr == a)
-                dup = 1;
-            h = (h + 1) & m->hmask;
-        }
-        if (!dup)
-            m->hslot[h] = (uint32_t)(i + 1);
+#ifdef MADV_HUGEPAGE
+    if (p && bytes >= ((size_t)4 << 20)) {
+        uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+        uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+        if (e > a)
+            madvise((void *)a, e - a, MADV_HUGEPAGE);
     }
+#else
+    (void)bytes;
+#endif
+    return p;
+}
+
+/* An address directory over the sorted index: bucket b holds the SVs at
+ * abase + [b << ashift, (b + 1) << ashift), adir[b] is the first of them.
+ * The bucket width is the smallest power of two that keeps the directory
+ * within 2 entries per SV (4-8 bytes per SV).  Unlike a hash it keeps the
+ * index's order: the inrefs pass goes through the SVs in address order
+ * and their references mostly point nearby (an object's body was allocated
+ * next to it), so lookups hit the same cache lines instead of missing on
+ * every one; and it is built in one sequential pass. */
+static void build_addr_dir(cm *m)
+{
+    const pmat_svent *v = m->f->svs;
+    if (m->n < 2)
+        return;                 /* binary search is as good */
+    uint64_t base = v[0].addr, span = v[m->n - 1].addr - base;
+    unsigned shift = 0;
+    while (shift < 63 && (span >> shift) >= 2 * (uint64_t)m->n)
+        shift++;
+    size_t nb = (size_t)(span >> shift) + 1;
+    uint32_t *d = hint_huge(malloc((nb + 1) * sizeof *d), (nb + 1) * sizeof *d);
+    if (!d)
+        return;                 /* fall back to binary search */
+    size_t i = 0;
+    for (size_t b = 0; b <= nb; b++) {
+        while (i < m->n && ((v[i].addr - base) >> shift) < b)
+            i++;
+        d[b] = (uint32_t)i;
+    }
+    m->adir = d;
+    m->nadir = nb;
+    m->abase = base;
+    m->ashift = shift;
 }
 
 void cm_size_blessed(const cm *m, size_t i, uint64_t *size, uint64_t *blessed)
@@ -507,11 +535,91 @@ static int cmp_proto(const void *a, const void *b)
     return x->cv < y->cv ? -1 : x->cv > y->cv;
 }
 
+/* ---- per-(type, blessed) figures gathered while pmat_open reads ---------- */
+
+#define STATS_MAX 65536   /* more distinct keys than this: a corrupt file, give up */
+
+static inline uint64_t stat_hash(uint64_t bl, unsigned type)
+{
+    return ((bl >> 3) ^ ((uint64_t)type << 56)) * 0x9E3779B97F4A7C15ull;
+}
+
+static cm_stat *stat_slot(cm *m, uint64_t bl, unsigned type)
+{
+    uint64_t mask = m->stats_cap - 1, h = (stat_hash(bl, type) >> 40) & mask;
+    for (;;) {
+        cm_stat *e = &m->stats[h];
+        if (!e->used || (e->blessed == bl && e->type == type))
+            return e;
+        h = (h + 1) & mask;
+    }
+}
+
+static void stats_hook(void *ctx, const pmat_file *f, const unsigned char *rec, uint64_t len,
+                       uint64_t offset)
+{
+    (void)offset;
+    cm *m = ctx;
+    if (m->stats_broken)
+        return;
+    const pmat_header *h = pmat_file_header(f);
+    const pmat_sizes *c0 = &h->types[0];
+    int pl = h->ptr_len, ul = h->uint_len;
+    /* the same fields cm_size_blessed reads; a short common header or no
+     * blessed PTR: leave it to the slow path */
+    if (c0->bytes < (unsigned)(pl + 4 + ul) || c0->nptrs < 1 ||
+        len < 1 + (uint64_t)c0->bytes + (uint64_t)pl) {
+        m->stats_broken = 1;
+        return;
+    }
+    unsigned type = rec[0];
+    uint64_t size = pmat_ld(rec + 1 + pl + 4, ul, h->big_endian);
+    uint64_t bl = type == PMAT_SVt_C_STRUCT ? 0 : pmat_ld(rec + 1 + c0->bytes, pl, h->big_endian);
+    if (2 * (m->nstats + 1) > m->stats_cap) {
+        if (m->nstats >= STATS_MAX) {
+            m->stats_broken = 1;
+            return;
+        }
+        cm_stat *old = m->stats;
+        size_t ocap = m->stats_cap;
+        m->stats_cap = ocap ? ocap * 2 : 256;
+        m->stats = calloc(m->stats_cap, sizeof *m->stats);
+        if (!m->stats) {
+            m->stats = old;
+            m->stats_cap = ocap;
+            m->stats_broken = 1;
+            return;
+        }
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i].used)
+                *stat_slot(m, old[i].blessed, old[i].type) = old[i];
+        free(old);
+    }
+    cm_stat *e = stat_slot(m, bl, type);
+    if (!e->used) {
+        e->used = 1;
+        e->blessed = bl;
+        e->type = type;
+        m->nstats++;
+    }
+    e->svs++;
+    e->bytes += size;
+}
+
+const cm_stat *cm_stats(const cm *m, size_t *cap)
+{
+    if (!m->stats || m->stats_broken)
+        return NULL;
+    *cap = m->stats_cap;
+    return m->stats;
+}
+
 int cm_open(cm *m, const char *path)
 {
     memset(m, 0, sizeof *m);
     (void)cmp_u64idx;
-    m->f = pmat_open(path, &m->err);
+    pmat_open_opts oo = { stats_hook, m };
+    m->f = pmat_open_ex(path, &oo, &m->err);
     if (!m->f)
         return -1;
     m->h = pmat_file_header(m->f);
@@ -634,9 +742,10 @@ void cm_close(cm *m)
     free(m->in_start);
     free(m->in_src);
     free(m->mortal);
-    free(m->hslot);
+    free(m->adir);
     free(m->magic);
     free(m->hasext);
+    free(m->stats);
     memset(m, 0, sizeof *m);
 }
 
@@ -1022,7 +1131,11 @@ static uint64_t via_rv(cm *m, uint64_t sv)
     if (cm_is_immortal(m, sv))
         return 0;
     size_t i = cm_find(m, sv);
-    if (i == NO_IDX || m->kind[i] != K_REF || cm_has_magic(m, sv))
+    if (i == NO_IDX)
+        return 0;
+    if (m->refrv)
+        return m->refrv[i];
+    if (m->kind[i] != K_REF || cm_has_magic(m, sv))
         return 0;
     const pmat_file *f = m->f;
     const pmat_sizes *c0 = &f->h.types[0], *cr = &f->h.types[PMAT_SVt_REF];
@@ -1419,6 +1532,35 @@ int cm_outrefs_list(cm *m, uint64_t addr, unsigned mask, cm_refs *out)
  * come in source order, so each row lists its sources in index order. */
 typedef struct build_ctx { cm *m; uint32_t src; uint32_t *pairs; size_t n, cap; int oom; } build_ctx;
 
+/* The pairs array grows to tens of MB by doubling.  glibc's realloc
+ * copies such blocks once its dynamic mmap threshold has risen (after
+ * the radix sort's buffer and other big blocks were freed): that copying
+ * was 12% of identify.  An mmap grown with mremap moves pages instead. */
+static uint32_t *pairs_resize(uint32_t *p, size_t oldbytes, size_t newbytes)
+{
+#ifdef MREMAP_MAYMOVE
+    void *q = p ? mremap(p, oldbytes, newbytes, MREMAP_MAYMOVE)
+                : mmap(NULL, newbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
+        return NULL;
+    return hint_huge(q, newbytes);
+#else
+    (void)oldbytes;
+    return hint_huge(realloc(p, newbytes), newbytes);
+#endif
+}
+
+static void pairs_free(uint32_t *p, size_t bytes)
+{
+#ifdef MREMAP_MAYMOVE
+    if (p)
+        munmap(p, bytes);
+#else
+    (void)bytes;
+    free(p);
+#endif
+}
+
 static void build_cb(void *ctx, int strength, uint64_t target, const char *name)
 {
     (void)name;
@@ -1430,7 +1572,7 @@ static void build_cb(void *ctx, int strength, uint64_t target, const char *name)
         return;
     if (b->n == b->cap) {
         size_t nc = b->cap ? b->cap * 2 : (size_t)1 << 20;
-        uint32_t *p = realloc(b->pairs, nc * 2 * sizeof *p);
+        uint32_t *p = pairs_resize(b->pairs, b->cap * 2 * sizeof *p, nc * 2 * sizeof *p);
         if (!p) {
             b->oom = 1;
             return;
@@ -1478,23 +1620,45 @@ int cm_build_inrefs(cm *m)
 {
     if (m->in_start)
         return 0;
-    if (!m->hslot)
-        build_addr_hash(m);
+    if (!m->adir)
+        build_addr_dir(m);
     build_ctx b = { m, 0, NULL, 0, 0, 0 };
+    /* The via-RV answer of every REF first, in address order: the main
+     * pass asks it for array and hash elements, which would otherwise read
+     * each REF's record at a random place in the file (and fault the whole
+     * mapping back in between two pmat_release_pages). */
+    m->refrv = hint_huge(calloc(m->n ? m->n : 1, sizeof *m->refrv), m->n * sizeof *m->refrv);
+    if (m->refrv) {
+        uint64_t *rv = m->refrv;
+        m->refrv = NULL;           /* via_rv computes it the ordinary way */
+        for (size_t i = 0; i < m->n; i++) {
+            if ((i & 0xffff) == 0xffff)
+                pmat_release_pages(m->f);
+            if (m->kind[i] == K_REF)
+                rv[i] = via_rv(m, pmat_sv_addr(m->f, i));
+        }
+        m->refrv = rv;
+    }
     for (size_t i = 0; i < m->n && !b.oom; i++) {
+        /* This pass decodes every record in address order: without this
+         * the whole mapped file would end up resident (in peak RSS). */
+        if ((i & 0xffff) == 0xffff)
+            pmat_release_pages(m->f);
         b.src = (uint32_t)i;
         if (!scalar_fast_outrefs(m, i, build_cb, &b))
             cm_outrefs(m, pmat_sv_addr(m->f, i), M_ALL, 0, build_cb, &b);
     }
+    free(m->refrv);
+    m->refrv = NULL;
     if (b.oom || b.n >= UINT32_MAX) {
-        free(b.pairs);
+        pairs_free(b.pairs, b.cap * 2 * sizeof *b.pairs);
         return -1;
     }
-    m->in_start = calloc(m->n + 1, sizeof *m->in_start);
-    m->in_src = malloc((b.n ? b.n : 1) * sizeof *m->in_src);
-    uint32_t *cur = malloc((m->n + 1) * sizeof *cur);
+    m->in_start = hint_huge(calloc(m->n + 1, sizeof *m->in_start), (m->n + 1) * sizeof(uint32_t));
+    m->in_src = hint_huge(malloc((b.n ? b.n : 1) * sizeof *m->in_src), b.n * sizeof(uint32_t));
+    uint32_t *cur = hint_huge(malloc((m->n + 1) * sizeof *cur), (m->n + 1) * sizeof *cur);
     if (!m->in_start || !m->in_src || !cur) {
-        free(b.pairs);
+        pairs_free(b.pairs, b.cap * 2 * sizeof *b.pairs);
         free(cur);
         free(m->in_start);
         free(m->in_src);
@@ -1510,7 +1674,7 @@ int cm_build_inrefs(cm *m)
     for (size_t j = 0; j < b.n; j++)
         m->in_src[cur[b.pairs[2 * j]]++] = b.pairs[2 * j + 1];
     free(cur);
-    free(b.pairs);
+    pairs_free(b.pairs, b.cap * 2 * sizeof *b.pairs);
     return 0;
 }
 

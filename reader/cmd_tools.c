@@ -6,10 +6,12 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "cmd_int.h"
 
@@ -469,27 +471,64 @@ static int cmd_count(cm *m, int argc, char **argv)
         return usage_err("count: out of memory");
     uint64_t last_bl = 0;
     int last_isb = 0;
-    for (size_t j = 0; j < m->n; j++) {
-        pmat_sv sv;
-        uint64_t fsize, fbl;
-        cm_size_blessed(m, j, &fsize, &fbl);
-        sv.addr = pmat_sv_addr(m->f, j);
-        sv.blessed = fbl;
-        unsigned k = cm_kind_of(m, j);
-        uint64_t bytes = own ? own[j] : structsz ? metric_size(m, j, 1) : fsize;
+    /* Plain count and count --blessed add up the (type, blessed) figures
+     * pmat_open gathered (cm_stats), then move the SVs whose kind
+     * Devel::MAT's fixups changed (PAD, PADLIST, PADNAMES: ARRAYs by type)
+     * to their kind: no record is read again.  The other options need
+     * every SV. */
+    size_t scap = 0;
+    const cm_stat *st = !scalars && !own && !structsz ? cm_stats(m, &scap) : NULL;
+    size_t nitems = st ? scap + 2 * m->npadcv : m->n;
+    for (size_t j = 0; j < nitems; j++) {
+        uint64_t fsize, fbl, nsv = 1;
+        unsigned k;
+        size_t sv_i = NO_IDX;
+        if (st && j < scap) {
+            if (!st[j].used)
+                continue;
+            k = cm_kind_of_type(st[j].type);
+            fbl = st[j].blessed;
+            fsize = st[j].bytes;
+            nsv = st[j].svs;
+        } else if (st) {
+            /* a reclassified SV: out of its type's kind (even j), into
+             * its own (odd j); each SV once though several CVs claim it */
+            size_t p = (j - scap) / 2;
+            if (p && m->padcv[p - 1].key == m->padcv[p].key)
+                continue;
+            size_t idx = m->padcv[p].key;
+            unsigned tk = cm_kind_of_type(pmat_sv_type(m->f, idx));
+            if (tk == cm_kind_of(m, idx))
+                continue;
+            cm_size_blessed(m, idx, &fsize, &fbl);
+            if ((j - scap) % 2 == 0) {
+                k = tk;
+                nsv = (uint64_t)-1;      /* subtract: the sums are modulo 2^64 */
+                fsize = (uint64_t)0 - fsize;
+            } else {
+                k = cm_kind_of(m, idx);
+            }
+        } else {
+            sv_i = j;
+            if ((j & 0xffff) == 0xffff)
+                pmat_release_pages(m->f);
+            cm_size_blessed(m, j, &fsize, &fbl);
+            k = cm_kind_of(m, j);
+        }
+        uint64_t bytes = sv_i == NO_IDX ? fsize : own ? own[j] : structsz ? metric_size(m, j, 1) : fsize;
         if (fbl && fbl != last_bl) {
             last_bl = fbl;
             last_isb = cm_exists(m, fbl);
         }
         int isb = fbl && last_isb;
-        c[k][0]++;
+        c[k][0] += nsv;
         c[k][1] += bytes;
         if (isb) {
-            c[k][2]++;
+            c[k][2] += nsv;
             c[k][3] += bytes;
         }
         if (scalars && (k == K_SCALAR || k == K_BOOL)) {
-            char *d = cm_desc(m, sv.addr);
+            char *d = cm_desc(m, pmat_sv_addr(m->f, j));
             size_t s;
             for (s = 0; s < nsc; s++)
                 if (!strcmp(sc[s].desc, d))
@@ -511,7 +550,7 @@ static int cmd_count(cm *m, int argc, char **argv)
         }
         if (blessed && isb) {
             pmat_str sn;
-            if (cm_stashname(m, sv.blessed, &sn) < 0)
+            if (cm_stashname(m, fbl, &sn) < 0)
                 continue;
             size_t p;
             for (p = 0; p < npk[k]; p++)
@@ -523,9 +562,20 @@ static int cmd_count(cm *m, int argc, char **argv)
                 pk[k][p].svs = pk[k][p].bytes = 0;
                 npk[k]++;
             }
-            pk[k][p].svs++;
+            pk[k][p].svs += nsv;
             pk[k][p].bytes += bytes;
         }
+    }
+    /* a package whose only SVs were moved to another kind */
+    for (unsigned k = 0; k < K_NKINDS; k++) {
+        size_t w = 0;
+        for (size_t p = 0; p < npk[k]; p++) {
+            if (pk[k][p].svs)
+                pk[k][w++] = pk[k][p];
+            else
+                free(pk[k][p].name);
+        }
+        npk[k] = w;
     }
     free(own);
     /* kinds sorted by name */
@@ -613,10 +663,31 @@ typedef struct filter {
     int has_fileno;
     const char *package, *file;
     uint64_t vtbl;
+    regex_t re;          /* find pv --regexp: compiled when has_re */
+    int has_re;
 } filter;
 
 static int match_pv(const filter *fl, const pmat_str *pv)
 {
+    if (fl->has_re) {
+        /* POSIX extended regex over the PV's bytes, like pmat's unanchored
+         * =~ match.  REG_STARTEND (glibc, BSDs) bounds the subject by
+         * length, so a PV with NUL bytes is matched whole; without it the
+         * PV is copied and matched up to its first NUL. */
+#ifdef REG_STARTEND
+        regmatch_t rm[1];
+        rm[0].rm_so = 0;
+        rm[0].rm_eo = (regoff_t)pv->len;
+        return regexec(&fl->re, pv->ptr ? (const char *)pv->ptr : "", 1, rm, REG_STARTEND) == 0;
+#else
+        char *z = xmalloc(pv->len + 1);
+        memcpy(z, pv->ptr, pv->len);
+        z[pv->len] = 0;
+        int r = regexec(&fl->re, z, 0, NULL, 0) == 0;
+        free(z);
+        return r;
+#endif
+    }
     const char *pat = fl->arg;
     size_t pl = strlen(pat);
     if (fl->o_eq)
@@ -863,11 +934,18 @@ static int parse_filter(int argc, char **argv, int *pi, filter *fl)
         fl->o_eq = o[0].set;
         fl->o_re = o[1].set;
         fl->o_icase = o[2].set;
-        if (fl->o_re)
-            return usage_err("find pv: --regexp is not supported by cpmat");
         if (i >= argc)
             return usage_err("find pv: expected a pattern");
         fl->arg = argv[i++];
+        if (fl->o_re) {
+            int rc = regcomp(&fl->re, fl->arg, REG_EXTENDED | REG_NOSUB | (fl->o_icase ? REG_ICASE : 0));
+            if (rc) {
+                char msg[256];
+                regerror(rc, &fl->re, msg, sizeof msg);
+                return usage_err("find pv: bad --regexp '%s': %s", fl->arg, msg);
+            }
+            fl->has_re = 1;
+        }
     } else if (!strcmp(name, "magic")) {
         fl->type = F_MAGIC;
         optspec o[] = { { "vtbl", 'v', 'x', 0, 0, 0 }, { 0 } };
@@ -883,13 +961,25 @@ static int parse_filter(int argc, char **argv, int *pi, filter *fl)
     return 0;
 }
 
+static int find_run(cm *m, int argc, char **argv, filter *fl, int *nfp);
+
 static int cmd_find(cm *m, int argc, char **argv)
+{
+    filter fl[16];
+    int nf = 0;
+    int rc = find_run(m, argc, argv, fl, &nf);
+    for (int f = 0; f < nf; f++)
+        if (fl[f].has_re)
+            regfree(&fl[f].re);
+    return rc;
+}
+
+static int find_run(cm *m, int argc, char **argv, filter *fl, int *nfp)
 {
     optspec opts[] = { { "count", 'C', 0, 0, 0, 0 }, { 0 } };
     int i = parse_opts("find", opts, argc, argv, 0);
     if (i < 0)
         return 2;
-    filter fl[16];
     int nf = 0;
     while (i < argc) {
         if (nf == 16)
@@ -897,7 +987,7 @@ static int cmd_find(cm *m, int argc, char **argv)
         int rc = parse_filter(argc, argv, &i, &fl[nf]);
         if (rc)
             return rc;
-        nf++;
+        *nfp = ++nf;
     }
     uint64_t count = 0;
     int fast_blessed = opts[0].set && nf == 1 && fl[0].type == F_BLESSED;
@@ -910,25 +1000,43 @@ static int cmd_find(cm *m, int argc, char **argv)
     /* find --count blessed PKG alone: compare the blessed pointer of each
      * record with the stashes named PKG, without decoding the records */
     if (fast_blessed) {
+        /* From pmat_open's (type, blessed) figures: one stash-name check
+         * per distinct blessed pointer (records alternating between two
+         * packages made the per-SV version re-decode a stash per SV). */
+        size_t scap = 0;
+        const cm_stat *st = cm_stats(m, &scap);
+        size_t nitems = st ? scap : m->n;
+        size_t alen = strlen(fl[0].arg);
         uint64_t last = 0;
         int last_match = 0;
-        for (size_t j = 0; j < m->n; j++) {
-            uint64_t size, bl;
-            cm_size_blessed(m, j, &size, &bl);
+        for (size_t j = 0; j < nitems; j++) {
+            uint64_t size, bl, nsv = 1;
+            if (st) {
+                if (!st[j].used)
+                    continue;
+                bl = st[j].blessed;
+                nsv = st[j].svs;
+            } else {
+                cm_size_blessed(m, j, &size, &bl);
+            }
             if (!bl)
                 continue;
             if (bl != last) {
                 pmat_str sn;
                 last = bl;
-                last_match = cm_stashname(m, bl, &sn) == 0 && strlen(fl[0].arg) == sn.len &&
+                last_match = cm_stashname(m, bl, &sn) == 0 && alen == sn.len &&
                              !memcmp(fl[0].arg, sn.ptr, sn.len);
             }
-            count += last_match;
+            if (last_match)
+                count += nsv;
         }
         fprintf(out, "Total: %" PRIu64 " SVs\n", count);
         return 0;
     }
     for (size_t j = 0; j < m->n; j++) {
+        /* every record is decoded: keep the mapped file from piling up in RSS */
+        if ((j & 0xffff) == 0xffff)
+            pmat_release_pages(m->f);
         uint64_t addr = pmat_sv_addr(m->f, j);
         if (nf && fl[0].type == F_BLESSED) {
             uint64_t size, bl;
@@ -1169,6 +1277,42 @@ static void g_add_ref(graph *g, uint64_t from, uint64_t to, const char *name, in
 
 typedef struct idopts { int strong, direct, elide; } idopts;
 
+/* inref_graph and walk_graph recurse once per level of the reference
+ * graph.  pmat (Perl) can recurse as deep as --depth allows; C cannot, so
+ * both check how much stack they have used (the distance from a local of
+ * cmd_identify's frame) and stop with an error when a chain would take
+ * more than the stack limit minus a margin for the calls below them,
+ * instead of overflowing.  Under the default depth (10) this never
+ * triggers. */
+static uintptr_t stack_top;
+static size_t stack_budget;
+
+static void stack_guard_init(void)
+{
+    char here;
+    stack_top = (uintptr_t)&here;
+    size_t lim = (size_t)8 << 20;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        lim = (size_t)rl.rlim_cur;
+    if (lim > ((size_t)1 << 30))
+        lim = (size_t)1 << 30;
+    stack_budget = lim > ((size_t)2 << 20) ? lim - ((size_t)1 << 20) : lim / 2;
+}
+
+static void stack_guard(void)
+{
+    char here;
+    uintptr_t p = (uintptr_t)&here;
+    size_t used = p < stack_top ? stack_top - p : p - stack_top;
+    if (used > stack_budget) {
+        fflush(out);
+        fprintf(stderr, "cpmat: identify: the reference chain is too deep for the stack "
+                        "(%zu KiB used); use a smaller --depth\n", used >> 10);
+        exit(2);
+    }
+}
+
 static void get_inrefs_mode(cm *m, uint64_t addr, const idopts *o, cm_refs *r)
 {
     static const int s_all[] = { S_STRONG, S_WEAK, S_INDIRECT, S_INFERRED };
@@ -1177,6 +1321,7 @@ static void get_inrefs_mode(cm *m, uint64_t addr, const idopts *o, cm_refs *r)
 
 static void inref_graph(cm *m, graph *g, uint64_t addr, const idopts *o, long long depth)
 {
+    stack_guard();
     if (cm_is_immortal(m, addr)) {
         const char *d = addr == m->h->undef_at ? "undef" : addr == m->h->yes_at ? "true" : "false";
         g_add_root(g, addr, d, S_STRONG);
@@ -1325,6 +1470,7 @@ static void next_id(char *id)
 
 static void walk_graph(cm *m, graph *g, size_t ni, const char *indent, char *nextid)
 {
+    stack_guard();
     gnode *n = &g->v[ni];
     if (!n->nroots && !n->nin) {
         fprintf(out, "%s└─not found\n", indent);
@@ -1408,6 +1554,7 @@ static int cmd_identify(cm *m, int argc, char **argv)
     long long depth = opts[0].set ? opts[0].ival : 10;
     if (cm_build_inrefs(m) < 0)
         return usage_err("identify: out of memory building inrefs");
+    stack_guard_init();
     char *s = cm_format_sv(m, addr);
     fprintf(out, "%s is:\n", s);
     free(s);

@@ -16,7 +16,9 @@
  *  - Errors are values: a pmat_error carrying the file name, the byte
  *    offset at which reading failed, and what was being read.  Functions
  *    return NULL / -1 and fill the caller's pmat_error.
- *  - Memory: one mapping of the file, 16 bytes per SV (address + packed
+ *  - Memory: one mapping of the file (read lazily; pmat_open itself reads
+ *    the heap through a small buffer, so the mapping's pages only become
+ *    resident where records are decoded), 16 bytes per SV (address + packed
  *    offset/type) for the index, 16 bytes per extension record, 8 bytes
  *    per root and per context.  No per-SV malloc.  Strings (pmat_str)
  *    point into the mapping and live as long as the pmat_file.
@@ -145,6 +147,28 @@ typedef struct pmat_header {
 } pmat_header;
 
 pmat_file *pmat_open(const char *path, pmat_error *err);
+
+/* pmat_open with options.  sv_hook, when set, is called once for every SV
+ * record during pmat_open's pass over the heap, in file order, with the
+ * record's bytes (rec[0] is the type byte; len bytes, all inside the file
+ * and already checked to form a complete record).  It lets a caller gather
+ * per-record figures (sizes, bless packages, ...) without reading the file
+ * a second time.  Only pmat_file_header() may be used on f inside the hook;
+ * rec is valid only during the call.  The hook's results are meaningless if
+ * pmat_open_ex then fails. */
+typedef void (*pmat_sv_hook)(void *ctx, const pmat_file *f, const unsigned char *rec,
+                             uint64_t len, uint64_t offset);
+typedef struct pmat_open_opts {
+    pmat_sv_hook sv_hook;
+    void *ctx;
+} pmat_open_opts;
+pmat_file *pmat_open_ex(const char *path, const pmat_open_opts *opts, pmat_error *err);
+
+/* Give the file's pages back to the kernel (madvise MADV_DONTNEED on the
+ * mapping).  Nothing else changes: pages are read back from the page cache
+ * when next touched.  Long passes over many SVs call it now and then so
+ * that the mapped file does not stay resident as a whole. */
+void pmat_release_pages(const pmat_file *f);
 void pmat_close(pmat_file *f);
 
 const char *pmat_path(const pmat_file *f);

@@ -204,25 +204,41 @@ static int map_file(pmat_file *f, const char *path, pmat_error *err)
     if (f->size == 0) {
         /* mmap refuses zero length; an empty buffer reads the same. */
         close(fd);
+        f->fd = -1;
         f->map = (const unsigned char *)"";
         return 0;
     }
-    /* Every record is read once at open: populate the page tables in one go
-     * rather than taking a fault per page. */
-    int mflags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-    mflags |= MAP_POPULATE;
-#endif
-    void *m = mmap(NULL, (size_t)f->size, PROT_READ, mflags, fd, 0);
+    /* No MAP_POPULATE: pmat_open's pass reads the heap with pread() into a
+     * small buffer (copying from the page cache is cheaper here than
+     * mapping every page, and the pages do not stay in our RSS); the
+     * mapping serves the lazy accessors, which touch only what they decode. */
+    void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
-    close(fd);
-    if (m == MAP_FAILED)
+    if (m == MAP_FAILED) {
+        close(fd);
         return pmat_fail_noff(err, path, "cannot map: %s", strerror(e));
+    }
+    f->fd = fd;
     f->map = m;
     return 0;
 }
 
 pmat_file *pmat_open(const char *path, pmat_error *err)
+{
+    return pmat_open_ex(path, NULL, err);
+}
+
+void pmat_release_pages(const pmat_file *f)
+{
+#ifdef MADV_DONTNEED
+    if (f->map && f->size)
+        madvise((void *)f->map, (size_t)f->size, MADV_DONTNEED);
+#else
+    (void)f;
+#endif
+}
+
+pmat_file *pmat_open_ex(const char *path, const pmat_open_opts *opts, pmat_error *err)
 {
     pmat_file *f = calloc(1, sizeof *f);
     if (!f) {
@@ -235,8 +251,16 @@ pmat_file *pmat_open(const char *path, pmat_error *err)
         pmat_fail_noff(err, path, "out of memory");
         return NULL;
     }
-    if (map_file(f, path, err) < 0 || pmat_read_header(f, err) < 0 ||
-        pmat_build_index(f, err) < 0) {
+    f->fd = -1;
+    f->opts = opts;
+    int rc = map_file(f, path, err) < 0 || pmat_read_header(f, err) < 0 ||
+             pmat_build_index(f, err) < 0;
+    f->opts = NULL;
+    if (f->fd >= 0) {
+        close(f->fd);
+        f->fd = -1;
+    }
+    if (rc) {
         pmat_close(f);
         return NULL;
     }
@@ -250,7 +274,12 @@ void pmat_close(pmat_file *f)
     if (f->map && f->size)
         munmap((void *)f->map, (size_t)f->size);
     free(f->root_offs);
-    free(f->svs);
+    if (f->svs_maplen)
+        munmap(f->svs, f->svs_maplen);
+    else
+        free(f->svs);
+    if (f->fd >= 0)
+        close(f->fd);
     free(f->exts);
     free(f->metas);
     free(f->ctx_offs);

@@ -2,12 +2,18 @@
  * every record and builds the address-sorted SV index.
  *
  * Index memory: 16 bytes per SV (pmat_svent), 16 per extension record,
- * 8 per context; arrays grow by doubling and are trimmed at the end, so
- * the peak is at most twice that.  Growth is bounded by the file: each
- * record consumes at least one byte of it. */
+ * 8 per context.  The SV index is an mmap reserved for as many SVs as the
+ * file could hold (virtual only: pages are touched as it fills; the unused
+ * tail is unmapped at the end); the radix sort needs a second 16 bytes
+ * per SV while it runs, so the peak is 32 bytes per SV.  The other arrays
+ * grow by doubling and are trimmed at the end.  Growth is bounded by the
+ * file: each record consumes at least one byte of it. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "pmat_int.h"
 
@@ -77,18 +83,12 @@ int pmat_heap_next(const pmat_file *f, pmat_iter *it, pmat_record *rec, pmat_err
     return 1;
 }
 
-static int add_record(pmat_file *f, pmat_cur *c, const pmat_record *rec, size_t *svcap,
-                      size_t *xcap, size_t *mcap)
+/* An extension or META_STRUCT record into its index (SVs: index_heap). */
+static int add_record(pmat_file *f, pmat_cur *c, const pmat_record *rec, size_t *xcap,
+                      size_t *mcap)
 {
     const unsigned char *p = f->map + rec->offset + 1;
     switch (rec->kind) {
-    case PMAT_REC_SV:
-        if (grow(c, (void **)&f->svs, svcap, f->nsvs, sizeof *f->svs) < 0)
-            return -1;
-        f->svs[f->nsvs].addr = pmat_get_uint_n(f, p, f->h.ptr_len);
-        f->svs[f->nsvs].off_type = (rec->offset << 8) | rec->type;
-        f->nsvs++;
-        return 0;
     case PMAT_REC_EXT:
         if (grow(c, (void **)&f->exts, xcap, f->nexts, sizeof *f->exts) < 0)
             return -1;
@@ -126,46 +126,93 @@ static int cmp_ext(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* LSD radix sort of the SV index by address, RADIX_BITS a pass, skipping
- * the passes where every address has the same digit (addresses share their
- * high bits).  The index is built in file order, so off_type already
- * ascends and a stable sort by addr gives exactly qsort's cmp_sv order.
- * Needs a temporary copy of the index; -1 if it cannot be allocated (the
- * caller then falls back to qsort). */
-#define RADIX_BITS 11
-#define RADIX_SIZE (1u << RADIX_BITS)
-static int radix_sort_svs(pmat_svent *v, size_t n)
+/* Large arrays (the SV index, the radix sort's buffer) come straight from
+ * mmap with MADV_HUGEPAGE: on the VMs this runs on, a 4 KiB page fault
+ * costs ~4 us, so the ~16,000 faults of a 2M-SV index and its sort buffer
+ * were a tenth of pmat_open; with 2 MiB pages they are a few dozen.
+ * NULL if the mapping fails (callers fall back to malloc). */
+static void *big_alloc(size_t bytes)
 {
-    pmat_svent *tmp = malloc(n * sizeof *tmp);
-    size_t *cnt = malloc(RADIX_SIZE * sizeof *cnt);
+    if (bytes < ((size_t)4 << 20))
+        return NULL;                 /* small: malloc is as good */
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+/* LSD radix sort of the SV index by address over the bits where the
+ * addresses differ (they share their high bits, and SV heads are aligned,
+ * so the low ones are equal too): as few passes as digits of at most
+ * RADIX_MAX_BITS bits cover them (2 for a 2M-SV heap, instead of 3 with
+ * fixed 11-bit digits).  The index is built in file order, so off_type
+ * already ascends and a stable sort by addr gives exactly qsort's cmp_sv
+ * order.  Needs a buffer as large as the index; when the result ends up in
+ * it, the buffer becomes the index (no copy back).  -1 if the buffer
+ * cannot be allocated (the caller then falls back to qsort). */
+#define RADIX_MAX_BITS 14
+static int radix_sort_svs(pmat_file *f)
+{
+    pmat_svent *v = f->svs;
+    size_t n = f->nsvs;
+    size_t tbytes = n * sizeof(pmat_svent);
+    pmat_svent *tmp = big_alloc(tbytes);
+    int tmapped = tmp != NULL;
+    if (!tmp)
+        tmp = malloc(tbytes);
+    size_t *cnt = malloc(((size_t)1 << RADIX_MAX_BITS) * sizeof *cnt);
     if (!tmp || !cnt) {
-        free(tmp);
+        if (tmapped)
+            munmap(tmp, tbytes);
+        else
+            free(tmp);
         free(cnt);
         return -1;
     }
+    uint64_t diff = 0;
+    for (size_t i = 1; i < n; i++)
+        diff |= v[i].addr ^ v[0].addr;
+    int lo = diff ? __builtin_ctzll(diff) : 0, hi = diff ? 64 - __builtin_clzll(diff) : 0;
+    int passes = (hi - lo + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+    int bits = passes ? (hi - lo + passes - 1) / passes : 0;
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
     pmat_svent *src = v, *dst = tmp;
-    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
-        memset(cnt, 0, RADIX_SIZE * sizeof *cnt);
+    for (int p = 0; p < passes; p++) {
+        int shift = lo + p * bits;
+        size_t nd = (size_t)1 << bits;
+        memset(cnt, 0, nd * sizeof *cnt);
         for (size_t i = 0; i < n; i++)
-            cnt[(src[i].addr >> shift) & (RADIX_SIZE - 1)]++;
-        if (cnt[(src[0].addr >> shift) & (RADIX_SIZE - 1)] == n)
-            continue;               /* all addresses share this digit */
+            cnt[(src[i].addr >> shift) & mask]++;
         size_t sum = 0;
-        for (size_t d = 0; d < RADIX_SIZE; d++) {
+        for (size_t d = 0; d < nd; d++) {
             size_t c = cnt[d];
             cnt[d] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[cnt[(src[i].addr >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+            dst[cnt[(src[i].addr >> shift) & mask]++] = src[i];
         pmat_svent *t = src;
         src = dst;
         dst = t;
     }
+    free(cnt);
+    if (src != v && tmapped && f->svs_maplen) {
+        /* the sorted copy is the buffer: keep it, drop the old index */
+        munmap(v, f->svs_maplen);
+        f->svs = src;
+        f->svs_maplen = tbytes;
+        return 0;
+    }
     if (src != v)
         memcpy(v, src, n * sizeof *v);
-    free(tmp);
-    free(cnt);
+    if (tmapped)
+        munmap(tmp, tbytes);
+    else
+        free(tmp);
     return 0;
 }
 
@@ -180,98 +227,249 @@ static int svs_sorted(const pmat_svent *v, size_t n)
 
 /* Fast path of the indexing pass: the end of a plain SV record (GLOB,
  * SCALAR, REF, ARRAY, HASH, STASH, IO, ... - not CODE, CLASS, C_STRUCT)
- * from the size tables, checking every part against the end of the file.
- * 0 when anything is unusual: the caller then parses the record with the
- * full parser, which reports the exact error. */
-static uint64_t fast_sv_end(const pmat_file *f, uint64_t pos)
+ * from the size tables.  buf holds bytes [0, len) of the file window and
+ * the record starts at buf[pos]; every part is checked against len.
+ * Returns the record's end (relative to buf), or 0 when anything is unusual
+ * or the record does not fit in the window: the caller then parses it with
+ * the full parser over the mapping, which reports the exact error.
+ * Always inlined so that the common layout (ul = pl = 8, little-endian)
+ * compiles to fixed-size loads. */
+static inline __attribute__((always_inline)) size_t
+fast_sv_end(const pmat_file *f, const unsigned char *buf, size_t len, size_t pos, int ul, int pl,
+            int be)
 {
-    const unsigned char *map = f->map;
-    uint64_t end = f->size, ul = (uint64_t)f->h.uint_len, pl = (uint64_t)f->h.ptr_len;
-    unsigned type = map[pos];
+    uint64_t m1 = f->minus_1;
+    unsigned type = buf[pos];
     if (type == 0 || type >= 0x7f || type >= f->h.n_types || type == PMAT_SVt_CODE ||
         type == PMAT_SVt_CLASS)
         return 0;
     pos++;
     uint64_t body_n = 0;
+    int has_n = type == PMAT_SVt_ARRAY || type == PMAT_SVt_OBJECT || type == PMAT_SVt_HASH ||
+                type == PMAT_SVt_STASH;
     for (int part = 0; part < 2; part++) {
         const pmat_sizes *sz = &f->h.types[part ? type : 0];
-        if (end - pos < sz->bytes)
+        if (len - pos < sz->bytes)
             return 0;
-        if (part && (type == PMAT_SVt_ARRAY || type == PMAT_SVt_OBJECT || type == PMAT_SVt_HASH ||
-                     type == PMAT_SVt_STASH)) {
-            if (sz->bytes < ul)
+        if (part && has_n) {
+            if (sz->bytes < (unsigned)ul)
                 return 0;
-            body_n = pmat_get_uint_n(f, map + pos, (int)ul);
+            body_n = pmat_ld(buf + pos, ul, be);
         }
         pos += sz->bytes;
-        if ((end - pos) / pl < sz->nptrs)
+        if ((len - pos) / (unsigned)pl < sz->nptrs)
             return 0;
-        pos += sz->nptrs * pl;
+        pos += (size_t)sz->nptrs * (unsigned)pl;
         for (unsigned i = 0; i < sz->nstrs; i++) {
-            if (end - pos < ul)
+            if (len - pos < (unsigned)ul)
                 return 0;
-            uint64_t len = pmat_get_uint_n(f, map + pos, (int)ul);
-            pos += ul;
-            if (len == f->minus_1)
+            uint64_t sl = pmat_ld(buf + pos, ul, be);
+            pos += (unsigned)ul;
+            if (sl == m1)
                 continue;
-            if (end - pos < len)
+            if (len - pos < sl)
                 return 0;
-            pos += len;
+            pos += (size_t)sl;
         }
     }
     if (type == PMAT_SVt_ARRAY || type == PMAT_SVt_OBJECT) {
-        if ((end - pos) / pl < body_n)
+        if ((len - pos) / (unsigned)pl < body_n)
             return 0;
-        pos += body_n * pl;
+        pos += (size_t)body_n * (unsigned)pl;
     } else if (type == PMAT_SVt_HASH || type == PMAT_SVt_STASH) {
         for (uint64_t i = 0; i < body_n; i++) {
-            if (end - pos < ul)
+            if (len - pos < (unsigned)ul)
                 return 0;
-            uint64_t len = pmat_get_uint_n(f, map + pos, (int)ul);
-            pos += ul;
-            if (len != f->minus_1) {
-                if (end - pos < len)
+            uint64_t kl = pmat_ld(buf + pos, ul, be);
+            pos += (unsigned)ul;
+            if (kl != m1) {
+                if (len - pos < kl)
                     return 0;
-                pos += len;
+                pos += (size_t)kl;
             }
-            if (end - pos < pl)
+            if (len - pos < (unsigned)pl)
                 return 0;
-            pos += pl;
+            pos += (unsigned)pl;
         }
     }
     return pos;
 }
 
+/* The window the index pass reads the heap through: file bytes
+ * [off, off + len) in buf.  1 MiB stays in the L2/L3 cache between the
+ * kernel's copy and our parse. */
+#define WIN_SIZE ((size_t)1 << 20)
+typedef struct win {
+    unsigned char *buf;
+    uint64_t off;
+    size_t len;
+    int eof;          /* the window reaches the end of the file */
+    int failed;       /* pread failed: use the mapping from now on */
+} win;
+
+static void win_fill(const pmat_file *f, win *w, uint64_t pos)
+{
+    w->off = pos;
+    w->len = 0;
+    w->eof = 0;
+    size_t want = f->size - pos < WIN_SIZE ? (size_t)(f->size - pos) : WIN_SIZE;
+    while (w->len < want) {
+        ssize_t r = pread(f->fd, w->buf + w->len, want - w->len, (off_t)(pos + w->len));
+        if (r <= 0) {
+            w->failed = 1;   /* e.g. EIO: the mapping path reports it */
+            w->len = 0;
+            return;
+        }
+        w->len += (size_t)r;
+    }
+    w->eof = pos + w->len == f->size;
+}
+
+typedef struct svsink {
+    size_t cap;
+    int mapped;       /* f->svs is a big_alloc reservation of cap entries */
+} svsink;
+
+/* Room for one more SV in the index. */
+static inline int sv_room(pmat_file *f, pmat_cur *c, svsink *k)
+{
+    if (f->nsvs < k->cap)
+        return 0;
+    if (k->mapped)   /* the reservation is an upper bound: cannot happen */
+        return pmat_fail(c, "too many records to index");
+    return grow(c, (void **)&f->svs, &k->cap, f->nsvs, sizeof *f->svs);
+}
+
+/* The pass over the heap: SV records of the common kinds through the
+ * window (fast_sv_end), everything else (CODE, extension and META records,
+ * records larger than the window, anything malformed) through the full
+ * parser over the mapping. */
 static int index_heap(pmat_file *f, pmat_error *err)
 {
-    size_t svcap = 0, xcap = 0, mcap = 0;
+    size_t xcap = 0, mcap = 0;
     pmat_iter it = { 0, 0 };
     pmat_record rec;
     pmat_cur c;
     pmat_cur_init(&c, f, f->heap_off, err, "heap");
-    int rc;
+    pmat_sv_hook hook = f->opts ? f->opts->sv_hook : NULL;
+    void *hctx = f->opts ? f->opts->ctx : NULL;
+    int ul = f->h.uint_len, pl = f->h.ptr_len, be = f->h.big_endian;
+    int common = !be && ul == 8 && pl == 8;
+
+    /* Reserve the index for as many SVs as could fit: every SV record has
+     * at least the type byte and the common header. */
+    svsink k = { 0, 0 };
+    const pmat_sizes *c0 = &f->h.types[0];
+    uint64_t minrec = 1 + (uint64_t)c0->bytes + (uint64_t)c0->nptrs * pl + (uint64_t)c0->nstrs * ul;
+    uint64_t maxsv = f->size > f->heap_off ? (f->size - f->heap_off) / minrec + 1 : 1;
+    if (maxsv <= SIZE_MAX / sizeof *f->svs) {
+        size_t bytes = (size_t)maxsv * sizeof *f->svs;
+        void *p = big_alloc(bytes);
+        if (p) {
+            f->svs = p;
+            f->svs_maplen = bytes;
+            k.cap = (size_t)maxsv;
+            k.mapped = 1;
+        }
+    }
+
+    win w = { NULL, 0, 0, 0, 0 };
+    if (f->fd >= 0 && f->size)
+        w.buf = malloc(WIN_SIZE);
+    if (!w.buf)
+        w.failed = 1;
+    uint64_t pos = f->heap_off;
+    uint64_t touched_from = UINT64_MAX;   /* mapping pages the slow path faulted in */
+    int rc = 1;
     for (;;) {
-        uint64_t at = it.pos ? it.pos : f->heap_off, next;
-        if (at < f->size && (next = fast_sv_end(f, at)) != 0) {
-            rec.kind = PMAT_REC_SV;
-            rec.type = f->map[at];
-            rec.offset = at;
-            it.pos = next;
-        } else if ((rc = pmat_heap_next(f, &it, &rec, err)) <= 0) {
+        if (!w.failed && pos < f->size) {
+            if (pos < w.off || pos - w.off >= w.len ||
+                (!w.eof && w.len - (pos - w.off) < (WIN_SIZE >> 4)))
+                win_fill(f, &w, pos);
+            if (!w.failed) {
+                size_t rp = (size_t)(pos - w.off), next;
+                next = common ? fast_sv_end(f, w.buf, w.len, rp, 8, 8, 0)
+                              : fast_sv_end(f, w.buf, w.len, rp, ul, pl, be);
+                unsigned t = w.buf[rp];
+                if (!next && !w.eof && rp && t && t < 0x7f && t < f->h.n_types &&
+                    t != PMAT_SVt_CODE && t != PMAT_SVt_CLASS) {
+                    /* perhaps it only ran past the window */
+                    win_fill(f, &w, pos);
+                    rp = 0;
+                    if (!w.failed)
+                        next = common ? fast_sv_end(f, w.buf, w.len, 0, 8, 8, 0)
+                                      : fast_sv_end(f, w.buf, w.len, 0, ul, pl, be);
+                }
+                if (next) {
+                    if (sv_room(f, &c, &k) < 0) {
+                        rc = -1;
+                        break;
+                    }
+                    const unsigned char *r = w.buf + rp;
+                    f->svs[f->nsvs].addr = common ? pmat_ld(r + 1, 8, 0) : pmat_ld(r + 1, pl, be);
+                    f->svs[f->nsvs].off_type = (pos << 8) | r[0];
+                    f->nsvs++;
+                    if (hook)
+                        hook(hctx, f, r, next - rp, pos);
+                    pos = w.off + next;
+                    continue;
+                }
+            }
+        }
+        /* the full parser, over the mapping */
+        it.pos = pos;
+        if ((rc = pmat_heap_next(f, &it, &rec, err)) <= 0)
+            break;
+        if (touched_from == UINT64_MAX)
+            touched_from = pos;
+        c.pos = rec.offset;
+        if (rec.kind == PMAT_REC_SV) {
+            if (sv_room(f, &c, &k) < 0) {
+                rc = -1;
+                break;
+            }
+            const unsigned char *r = f->map + rec.offset;
+            f->svs[f->nsvs].addr = pmat_ld(r + 1, pl, be);
+            f->svs[f->nsvs].off_type = (rec.offset << 8) | rec.type;
+            f->nsvs++;
+            if (hook)
+                hook(hctx, f, r, it.pos - rec.offset, rec.offset);
+        } else if (add_record(f, &c, &rec, &xcap, &mcap) < 0) {
+            rc = -1;
             break;
         }
-        c.pos = rec.offset;
-        if (add_record(f, &c, &rec, &svcap, &xcap, &mcap) < 0)
-            return -1;
+        pos = it.pos;
+        /* Big records (a stash, a long array) and the rarer kinds were read
+         * through the mapping: give those pages back now and then. */
+        if (pos - touched_from > ((uint64_t)16 << 20)) {
+            pmat_release_pages(f);
+            touched_from = UINT64_MAX;
+        }
     }
+    free(w.buf);
+    if (touched_from != UINT64_MAX)
+        pmat_release_pages(f);
     if (rc < 0)
         return -1;
     f->ctx_off = it.pos;
-    trim((void **)&f->svs, f->nsvs, sizeof *f->svs);
+    if (k.mapped) {
+        /* give back the unused tail of the reservation */
+        size_t used = (f->nsvs * sizeof *f->svs + 4095) & ~(size_t)4095;
+        if (used < f->svs_maplen) {
+            munmap((char *)f->svs + used, f->svs_maplen - used);
+            f->svs_maplen = used;
+        }
+        if (!used) {
+            f->svs = NULL;
+            f->svs_maplen = 0;
+        }
+    } else {
+        trim((void **)&f->svs, f->nsvs, sizeof *f->svs);
+    }
     trim((void **)&f->exts, f->nexts, sizeof *f->exts);
     /* qsort's base must not be NULL, even for zero elements. */
     if (f->nsvs > 1 && !svs_sorted(f->svs, f->nsvs)) {
-        if (f->nsvs < 4096 || radix_sort_svs(f->svs, f->nsvs) < 0)
+        if (f->nsvs < 4096 || radix_sort_svs(f) < 0)
             qsort(f->svs, f->nsvs, sizeof *f->svs, cmp_sv);
     }
     if (f->nexts > 1)

@@ -2,6 +2,8 @@
 #ifndef PMAT_INT_H
 #define PMAT_INT_H
 
+#include <string.h>
+
 #include "pmat.h"
 
 /* One SV of the index: 16 bytes.  The record offset and the type share a
@@ -39,7 +41,11 @@ struct pmat_file {
     uint64_t stack_elems_off;
     uint64_t nmortals, mortals_elems_off, mortal_floor;
 
+    int fd;                      /* open only during pmat_open's pass */
+    const struct pmat_open_opts *opts;   /* only during pmat_open */
+
     pmat_svent *svs;  size_t nsvs;
+    size_t svs_maplen;           /* svs is an mmap of this many bytes; 0: malloc'd */
     pmat_xent *exts;  size_t nexts;
     pmat_meta *metas; size_t nmetas;
     uint64_t *ctx_offs; size_t nctxs;
@@ -73,8 +79,38 @@ int pmat_rd_sized(pmat_cur *c, const pmat_sizes *sz);
 /* Fail unless n items of at least 'each' bytes could still fit. */
 int pmat_rd_check_count(pmat_cur *c, uint64_t n, uint64_t each, const char *items);
 
-/* Decoders over the mapping without bounds checks (caller checked). */
-uint64_t pmat_get_uint_n(const pmat_file *f, const unsigned char *p, int len);
+/* Little-endian / big-endian load of len (4 or 8, or any 1..8) bytes;
+ * inlined so that constant lengths fold into single loads. */
+static inline uint64_t pmat_ld(const unsigned char *p, int len, int big_endian)
+{
+    uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (!big_endian && len == 8) {
+        memcpy(&v, p, 8);
+        return v;
+    }
+    if (!big_endian && len == 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        return w;
+    }
+#endif
+    if (big_endian)
+        for (int i = 0; i < len; i++)
+            v = (v << 8) | p[i];
+    else
+        for (int i = len - 1; i >= 0; i--)
+            v = (v << 8) | p[i];
+    return v;
+}
+
+/* Decoders over the mapping without bounds checks (caller checked).
+ * pmat_get_uint_n is inline: it is called for every field of every record
+ * decoded, and as a call it was 7-16% of a profile. */
+static inline uint64_t pmat_get_uint_n(const pmat_file *f, const unsigned char *p, int len)
+{
+    return pmat_ld(p, len, f->h.big_endian);
+}
 double pmat_get_nv(const pmat_file *f, const unsigned char *p);
 
 /* Error reporting. */

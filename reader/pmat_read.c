@@ -37,30 +37,6 @@ static int need(pmat_cur *c, uint64_t n)
     return 0;
 }
 
-uint64_t pmat_get_uint_n(const pmat_file *f, const unsigned char *p, int len)
-{
-    uint64_t v = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* the common case (a little-endian file on a little-endian host) */
-    if (!f->h.big_endian && len == 8) {
-        memcpy(&v, p, 8);
-        return v;
-    }
-    if (!f->h.big_endian && len == 4) {
-        uint32_t w;
-        memcpy(&w, p, 4);
-        return w;
-    }
-#endif
-    if (f->h.big_endian)
-        for (int i = 0; i < len; i++)
-            v = (v << 8) | p[i];
-    else
-        for (int i = len - 1; i >= 0; i--)
-            v = (v << 8) | p[i];
-    return v;
-}
-
 /* x87 80-bit extended: 1 sign bit, 15-bit exponent, 64-bit mantissa with
  * an explicit integer bit.  Converted by hand so it works on any host. */
 static double extended_to_double(const pmat_file *f, const unsigned char *p)

@@ -90,6 +90,14 @@ sub normalise {
     return join "\n", sort grep { length } @l;
 }
 
+# the pmat script, to run it under chosen hash seeds
+sub pmat_bin {
+    for my $d ( split /:/, $ENV{PATH} // '' ) {
+        return "$d/pmat" if -x "$d/pmat";
+    }
+    return undef;
+}
+
 for my $name ( sort keys %dumps ) {
     my $file = $dumps{$name};
     my $pmat = Devel::MAT->load($file);
@@ -102,7 +110,7 @@ for my $name ( sort keys %dumps ) {
     my @cmds = (
         'summary', 'count', 'count --blessed', 'count --scalars', 'count --owned', 'count --struct',
         'find --count blessed Foo', 'find blessed Foo', 'find blessed Counter', 'find --count cv',
-        'find io', 'find pv hello', 'find pv -i --eq HELLO', 'find num', 'find lexical $lexvar',
+        'find io', 'find pv hello', 'find pv -i --eq HELLO', 'find pv -r ^h.l+o', 'find pv -r -i ^[A-Z]+::', 'find num', 'find lexical $lexvar',
         'find lexical -I $here', 'find cv --xsub', 'find cv --package Foo',
         'roots', 'stack', 'callers', 'callers --pad', 'symbols', 'symbols Foo', 'packages',
         'packages --versions', 'largest', 'largest --owned', 'largest --struct 4 2',
@@ -120,31 +128,49 @@ for my $name ( sort keys %dumps ) {
     for my $cmd (@cmds) {
         my $want = pmat_output( $pmat, $cmd );
         next unless defined $want;     # pmat died (documented: e.g. show of UNDEF)
-        my ( $rc, $got ) = run_cpmat( $cpmat, '--quiet', $file, split / /, $cmd );
+        my ( $rc, $got, $err ) = run_cpmat( $cpmat, '--quiet', $file, split / /, $cmd );
         utf8::decode($got);
         if( $rc == 0 and normalise( $got, $cmd ) eq normalise( $want, $cmd ) ) { $same++ }
         else {
             push @bad, $cmd;
-            diag "--- $cmd\n--- pmat:\n" . normalise( $want, $cmd ) . "\n--- cpmat:\n" . normalise( $got, $cmd )
+            # the exit status and stderr too: a flake seen once was cpmat
+            # failing to start (exit 127 while its binary was being rebuilt)
+            diag "--- $cmd (cpmat exit $rc" . ( length $err ? ", stderr: $err" : "" ) . ")\n--- pmat:\n"
+                . normalise( $want, $cmd ) . "\n--- cpmat:\n" . normalise( $got, $cmd )
                 if @bad <= 3 and $ENV{TEST_VERBOSE};
         }
     }
-    # Known open bug (cpmat issue): on our own dumps the owned size of the
-    # Config stash comes out ~400 bytes below pmat's, so the totals of
-    # `count --owned` differ; `size`/`largest` of other SVs agree.
-    my @known = grep { $_ eq 'count --owned' } @bad;
+    # pmat's owned sizes depend on its hash order: its owned_set walk pushes
+    # an SV with refcount 1 once per strong reference that reaches it before
+    # it is visited (counting it twice), and the walk's order follows
+    # Perl's random hash order for hash values.  So `count --owned` changes
+    # from one pmat run to the next (e.g. the STASH bytes by a few hundred
+    # bytes, from the globs in the Config stash).  cpmat walks in file order,
+    # which is one of pmat's orders: its output must equal pmat's under
+    # one of several hash seeds (cpmat.pod, "Owned sizes").
+    my @owned = grep { $_ eq 'count --owned' } @bad;
+    @bad = grep { $_ ne 'count --owned' } @bad;
     my @flaky = grep { $sampled{$_} } @bad;
-    @bad = grep { $_ ne 'count --owned' and !$sampled{$_} } @bad;
-    is( scalar @bad, 0, "$name: cpmat = pmat for all " . ( $same + @bad + @known + @flaky ) . " commands but the TODO ones" )
-        or diag "differ: @bad[0 .. ( $#bad < 9 ? $#bad : 9 )]";
-    TODO: {
-        local $TODO = 'owned size of a stash differs from pmat on our dumps (open cpmat bug)';
-        is( scalar @known, 0, "$name: count --owned = pmat" );
+    @bad = grep { !$sampled{$_} } @bad;
+    my $owned_ok = !@owned;
+    if( @owned and my $pmat_bin = pmat_bin() ) {
+        my ( undef, $got ) = run_cpmat( $cpmat, '--quiet', $file, qw( count --owned ) );
+        utf8::decode($got);
+        for my $seed ( 1 .. 12 ) {
+            local $ENV{PERL_HASH_SEED} = $seed;
+            local $ENV{PERL_PERTURB_KEYS} = 0;
+            my $want = `$pmat_bin --quiet $file count --owned 2>/dev/null`;
+            utf8::decode($want);
+            $owned_ok = 1, last if normalise( $got, 'count --owned' ) eq normalise( $want, 'count --owned' );
+        }
     }
+    ok( $owned_ok, "$name: count --owned = pmat's under one of its hash orders" );
+    is( scalar @bad, 0, "$name: cpmat = pmat for all " . ( $same + @bad + @owned + @flaky ) . " commands but the TODO ones" )
+        or diag "differ: @bad[0 .. ( $#bad < 9 ? $#bad : 9 )]";
     TODO: {
         local $TODO = 'a sampled SV now and then reads differently in pmat (open cpmat bug)';
         is( scalar @flaky, 0, "$name: show/identify/inrefs/outrefs of every 20th SV = pmat" )
-            or diag "differ: @flaky";
+            or diag "differ: @flaky";   # TEST_VERBOSE=1 shows each with cpmat's exit status
     }
 }
 

@@ -120,12 +120,36 @@ my @bad = (
     [ [ "$file.missing", 'count' ], 'missing file' ],
     [ [ $notdump, 'count' ], 'not a dump' ],
     [ [ 'help', 'frobnicate' ], 'help for an unknown command' ],
+    [ [ $file, 'find', 'pv', '--regexp', '(' ], 'a regexp that does not compile' ],
 );
 for (@bad) {
     my ( $args, $what ) = @$_;
     my ( $rc, $out, $err ) = run_cpmat( $cpmat, @$args );
     is( $rc, 2, "$what: exit 2" );
     like( $err, qr/\Acpmat: [^\n]+\n\z/, "$what: one line on stderr" );
+}
+
+# ---- find pv --regexp -------------------------------------------------------------
+( $rc, $out ) = cp( 'find', '--count', 'pv', '--regexp', '^Fo+$' );
+my ( undef, $eq ) = cp( 'find', '--count', 'pv', '--eq', 'Foo' );
+is( $rc, 0, 'find pv --regexp runs' );
+is( $out, $eq, 'find pv --regexp ^Fo+$ counts what --eq Foo does' );
+
+# ---- a reference chain deeper than the C stack ----------------------------------
+# 100,000 nested arrays; identify with no depth limit walks all of them: cpmat
+# must answer or stop with one line and exit 2 (stack guard), never crash.
+my $deep = make_dump( 'deep', 'my $t = [1]; my $x = $t; $x = [$x] for 1 .. 100_000; our $R = $x;'
+                            . ' our $T = Scalar::Util::refaddr($t); Devel::MAT::Dumper::dump(shift)' );
+SKIP: {
+    skip 'cannot write the deep dump', 3 unless $deep;
+    my ( undef, $sym ) = run_cpmat( $cpmat, '--quiet', $deep, 'show', '$main::T' );
+    my ( $inner ) = $sym =~ /(?:IV|UV)=(\d+)/ or skip 'no $main::T in the deep dump', 3;
+    my $a = sprintf '0x%x', $inner;
+    my ( $rc, $out, $err ) = run_cpmat( $cpmat, '--quiet', $deep, 'identify', '--depth', '-1', $a );
+    ok( $rc == 0 || $rc == 2, "identify of a 100,000-deep chain exits 0 or 2 (got $rc)" );
+    like( $err, $rc ? qr/\Acpmat: [^\n]+\n\z/ : qr/\A\z/, 'identify of a deep chain: at most one line on stderr' );
+    ( $rc, $out ) = run_cpmat( $cpmat, '--quiet', $deep, 'identify', $a );
+    like( $out, qr/not found at this depth/, 'identify of a deep chain, default depth: stops at depth 10' );
 }
 
 done_testing;

@@ -171,12 +171,7 @@ for my $c (
     [ 'another pointer size', [ @files[ 0, 1 ], $tiny ], qr/\Q$tiny\E: written by perl \S+ with 4-byte pointers, but .* with 8-byte pointers/ ],
     [ 'an unknown option', [ '--frobnicate', @files ], qr/unknown option --frobnicate/ ],
 ) {
-    my ( $name, $args, $re ) = @$c;
-    ( $rc, $out, $err ) = LeakSeries::run( $tool, @$args );
-    is( $rc, 2, "$name: exit 2" );
-    like( $err, qr/\Acpmat-leakreport: .*\n\z/, "$name: one line on STDERR" );
-    like( $err, $re, "$name: says what is wrong" );
-    is( $out, '', "$name: nothing on STDOUT" );
+    LeakSeries::refuses( $tool, @$c );
 }
 ( $rc, $out ) = LeakSeries::run( $tool, '--help' );
 is( $rc, 0, '--help: exit 0' );

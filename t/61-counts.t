@@ -147,12 +147,7 @@ for my $c (
     [ 'a bad regex', [ '--blessed', '(', @files ], qr/--blessed \(: / ],
     [ '--svg without a value', ['--svg'], qr/--svg needs a value/ ],
 ) {
-    my ( $name, $args, $re ) = @$c;
-    ( $rc, $out, $err ) = LeakSeries::run( $tool, @$args );
-    is( $rc, 2, "$name: exit 2" );
-    like( $err, qr/\Acpmat-counts: .*\n\z/, "$name: one line on STDERR" );
-    like( $err, $re, "$name: says what is wrong" );
-    is( $out, '', "$name: nothing on STDOUT" );
+    LeakSeries::refuses( $tool, @$c );
 }
 ( $rc, $out ) = LeakSeries::run( $tool, '--help' );
 is( $rc, 0, '--help: exit 0' );

@@ -413,6 +413,15 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
     pmat_code_rec r;
     int rc;
     size_t padcap = 0;
+    /* The pad and pad-name indexes are numbers in the file, not counts of
+     * records: a corrupt one must not size our arrays.  In a valid file a
+     * PAD at depth N comes with one record per depth 1..N, and a name's
+     * index is a slot of its pad, which the file holds as a PTR, so both
+     * stay below the file's size / 4.  (A fuzzed 919-byte file asked for
+     * 800 MB here.) */
+    uint64_t ixmax = pmat_file_size(m->f) / 4;
+    if (ixmax > (1u << 24))
+        ixmax = 1u << 24;
     while ((rc = pmat_code_next(m->f, &c->sv, &it, &r, &m->err)) > 0) {
         switch (r.type) {
         case PMAT_CODEx_CONSTSV: u64_push(&c->consts, &c->nconsts, r.ptr); break;
@@ -429,7 +438,7 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
                 c->padflags[r.ix] |= 0x100;
             break;
         case PMAT_CODEx_PAD:
-            if (r.ix >= 1 && r.ix < (1u << 24)) {
+            if (r.ix >= 1 && r.ix < ixmax) {
                 if (r.ix > c->npads) {
                     c->pads = xrealloc(c->pads, r.ix * sizeof *c->pads);
                     memset(c->pads + c->npads, 0, (r.ix - c->npads) * sizeof *c->pads);
@@ -439,9 +448,9 @@ int cm_code_load(cm *m, uint64_t addr, cm_code *c)
             }
             break;
         case PMAT_CODEx_PADNAME:
-            if (r.ix < (1u << 24)) {
+            if (r.ix < ixmax) {
                 if (r.ix >= padcap) {
-                    size_t nc = (r.ix + 1) * 2;
+                    size_t nc = padcap * 2 > r.ix + 1 ? padcap * 2 : r.ix + 1;
                     c->padnames = xrealloc(c->padnames, nc * sizeof *c->padnames);
                     c->padflags = xrealloc(c->padflags, nc * sizeof *c->padflags);
                     for (size_t j = padcap; j < nc; j++) {

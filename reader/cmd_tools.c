@@ -2270,6 +2270,8 @@ typedef struct symqueue { symq *v; size_t n, cap, head; } symqueue;
 static void sq_unshift_list(symqueue *q, symq *items, size_t n)
 {
     size_t live = q->n - q->head;
+    if (!n)             /* a stash with no symbols: q->v may still be NULL */
+        return;
     if (q->head >= n) {
         q->head -= n;
         memcpy(q->v + q->head, items, n * sizeof *items);

@@ -220,7 +220,9 @@ bad_file( 'absurd-roots', do {
 # made `count` allocate 800 MB and take seconds; `symbols` on a stash with
 # no symbols passed NULL to memcpy, which UBSan stops in the ASan run).  The limit is left off
 # for an ASan build, which reserves terabytes of shadow address space.
-for my $f ( sort glob 't/fixtures/corrupt/*.pmat' ) {
+my @fuzzed = sort glob 't/fixtures/corrupt/*.pmat';
+cmp_ok( scalar @fuzzed, '>=', 2, 'the fuzzed files are there (t/fixtures/corrupt)' );
+for my $f (@fuzzed) {
     my $limit = $cpmat =~ /asan/ ? '' : 'ulimit -v 262144; ';
     for my $cmd ( [ 'count' ], [ 'identify', 'defstash' ], [ 'find', 'cv' ], [ 'symbols' ] ) {
         my ( $exit, $sig, $err ) = run_prog( '/bin/sh', '-c', qq{${limit}exec "\$0" "\$@"}, $cpmat, '--quiet', $f, @$cmd );

@@ -142,6 +142,8 @@ int cm_root_get(cm *m, size_t i, const char **name, const char **desc, uint64_t 
 
 /* small string helpers */
 char *xstrdup(const char *s);
+/* a pmat_str (not NUL-terminated, maybe with NULs) as a new C string */
+char *xstrdup_str(const pmat_str *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);

@@ -61,7 +61,7 @@ char *xasprintf(const char *fmt, ...)
     return p;
 }
 
-static char *strndup_str(const pmat_str *s)
+char *xstrdup_str(const pmat_str *s)
 {
     char *p = xmalloc(s->len + 1);
     if (s->len)
@@ -915,7 +915,7 @@ static void roots_init(cm *m)
         uint64_t addr;
         if (pmat_root(m->f, i, &name, &addr) < 0 || name.is_null)
             continue;
-        char *n = strndup_str(&name);
+        char *n = xstrdup_str(&name);
         root_set(n, addr);
         free(n);
     }
@@ -975,7 +975,7 @@ char *cm_glob_stashname(cm *m, uint64_t addr)
     if (pmat_sv_get(m->f, i, &sv, &m->err) < 0 || sv.u.glob.name.is_null ||
         cm_stashname(m, sv.u.glob.stash, &sn) < 0)
         return NULL;
-    char *stash = strndup_str(&sn), *name;
+    char *stash = xstrdup_str(&sn), *name;
     const unsigned char *p = sv.u.glob.name.ptr;
     uint64_t len = sv.u.glob.name.len;
     if (len && p[0] < 0x20) {
@@ -985,7 +985,7 @@ char *cm_glob_stashname(cm *m, uint64_t addr)
         name = xasprintf("%s::^%c%s", stash, 64 + p[0], rest);
         free(rest);
     } else {
-        char *nm = strndup_str(&sv.u.glob.name);
+        char *nm = xstrdup_str(&sv.u.glob.name);
         name = xasprintf("%s::%s", stash, nm);
         free(nm);
     }
@@ -1083,7 +1083,7 @@ char *cm_desc(cm *m, uint64_t addr)
         pmat_str name;
         if (pmat_struct_info(m->f, sv.u.cstruct.meta, &id, &name, &nf) < 0)
             return xstrdup("C_STRUCT()");
-        char *n = strndup_str(&name), *r = xasprintf("C_STRUCT(%s)", n);
+        char *n = xstrdup_str(&name), *r = xasprintf("C_STRUCT(%s)", n);
         free(n);
         return r;
     }
@@ -1100,7 +1100,7 @@ char *cm_format_sv(cm *m, uint64_t addr)
         pmat_str sn;
         if (pmat_sv_get(m->f, i, &sv, &m->err) == 0 && sv.type != PMAT_SVt_C_STRUCT &&
             sv.blessed && cm_stashname(m, sv.blessed, &sn) == 0)
-            b = strndup_str(&sn);
+            b = xstrdup_str(&sn);
     }
     const char *rn = cm_root_name(m, addr);
     r = xasprintf("%s%s%s at 0x%" PRIx64 "%s%s", d, b ? "=" : "", b ? b : "", addr,
@@ -1311,7 +1311,7 @@ static void pad_refs(emit *e, const pmat_sv *sv, size_t idx)
         if (e->want) {
             if (have_cv && j < c.npadnames && !c.padnames[j].is_null && c.padnames[j].len &&
                 !(c.padnames[j].len == 1 && c.padnames[j].ptr[0] == '0')) {
-                char *n = strndup_str(&c.padnames[j]);
+                char *n = xstrdup_str(&c.padnames[j]);
                 name = xasprintf("the lexical %s", n);
                 free(n);
             } else {
@@ -1463,7 +1463,7 @@ int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void
             uint64_t x = pmat_array_elem(m->f, &sv, fix);
             if (!cm_exists(m, x))
                 continue;
-            char *fn = strndup_str(&fname), *name = xasprintf("the %s field", fn);
+            char *fn = xstrdup_str(&fname), *name = xasprintf("the %s field", fn);
             elem_refs(&e, x, S_STRONG, name);
             free(fn);
             free(name);
@@ -1482,7 +1482,7 @@ int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void
             if (pmat_cstruct_field(m->f, &sv, j, &fname, &type, &v, &m->err) < 0 ||
                 type != PMAT_FIELD_PTR || !cm_exists(m, v))
                 continue;
-            char *fn = strndup_str(&fname);
+            char *fn = xstrdup_str(&fname);
             put(&e, S_STRONG, v, fn);
             free(fn);
         }
@@ -1517,7 +1517,7 @@ int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void
         if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_SVSV_NOTE ||
             !cm_exists(m, x.u.note.sv))
             continue;
-        char *n = e.want ? strndup_str(&x.u.note.name) : NULL;
+        char *n = e.want ? xstrdup_str(&x.u.note.name) : NULL;
         put(&e, S_STRONG, x.u.note.sv, n);
         free(n);
     }
@@ -1760,11 +1760,11 @@ char *cm_symname(cm *m, uint64_t addr)
             return NULL;
         if (!c.u.code.name.is_null) {
             pmat_str sn;
-            char *stash = cm_stashname(m, c.u.code.stash, &sn) == 0 ? strndup_str(&sn) : xstrdup("");
+            char *stash = cm_stashname(m, c.u.code.stash, &sn) == 0 ? xstrdup_str(&sn) : xstrdup("");
             char *s = stash;
             if (!strncmp(s, "main::", 6))
                 s += 6;
-            char *hek = strndup_str(&c.u.code.name);
+            char *hek = xstrdup_str(&c.u.code.name);
             char *r = xasprintf("&%s::%s", s, hek);
             free(stash);
             free(hek);

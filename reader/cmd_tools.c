@@ -259,15 +259,6 @@ static char *fmt_nv(double nv)
     return xasprintf("%.15g", nv);
 }
 
-static char *pmat_strdup(const pmat_str *s)
-{
-    char *p = xmalloc(s->len + 1);
-    if (s->len)
-        memcpy(p, s->ptr, s->len);
-    p[s->len] = 0;
-    return p;
-}
-
 /* format_value(pv => 1): perlstring, truncated at 64 characters + "..." */
 static char *fmt_pv(const pmat_str *s, size_t maxlen)
 {
@@ -381,7 +372,7 @@ static char *with_value_inner(cm *m, uint64_t addr, int depth)
     case K_STASH: case K_CLASS: {
         pmat_str sn;
         if (cm_stashname(m, addr, &sn) == 0) {
-            char *n = pmat_strdup(&sn);
+            char *n = xstrdup_str(&sn);
             r = xasprintf("%s is %s", repr, n);
             free(n);
         }
@@ -558,7 +549,7 @@ static int cmd_count(cm *m, int argc, char **argv)
                     break;
             if (p == npk[k]) {
                 pk[k] = xrealloc(pk[k], (npk[k] + 1) * sizeof *pk[k]);
-                pk[k][p].name = pmat_strdup(&sn);
+                pk[k][p].name = xstrdup_str(&sn);
                 pk[k][p].svs = pk[k][p].bytes = 0;
                 npk[k]++;
             }
@@ -1751,7 +1742,7 @@ static char *padname_text(const cm_code *c, size_t ix)
     if (ix >= c->npadnames || !c->padflags || !(c->padflags[ix] & 0x8000))
         return NULL;
     uint16_t fl = c->padflags[ix];
-    char *n = c->padnames[ix].is_null ? xstrdup("") : pmat_strdup(&c->padnames[ix]);
+    char *n = c->padnames[ix].is_null ? xstrdup("") : xstrdup_str(&c->padnames[ix]);
     char *r = xasprintf("%s%s%s%s%s", (fl & 0x02) ? "state " : "", (fl & 0x10) ? "our " : "",
                         (fl & 0x100) ? "field " : "", n,
                         ((fl & 0x01) && !(fl & 0x10)) ? " *OUTER" : "");
@@ -1830,7 +1821,7 @@ static int cmd_show(cm *m, int argc, char **argv)
     }
     pmat_str sn;
     if (sv.type != PMAT_SVt_C_STRUCT && cm_stashname(m, sv.blessed, &sn) == 0) {
-        char *b = pmat_strdup(&sn);
+        char *b = xstrdup_str(&sn);
         fprintf(out, "  blessed as %s\n", b);
         free(b);
     }
@@ -1871,7 +1862,7 @@ static int cmd_show(cm *m, int argc, char **argv)
             continue;
         fprintf(out, "  debug serial %" PRIu64 "\n", x.u.debug.serial);
         if (!x.u.debug.file.is_null) {
-            char *fl = pmat_strdup(&x.u.debug.file);
+            char *fl = xstrdup_str(&x.u.debug.file);
             fprintf(out, "  created at %s:%" PRIu64 "\n", fl, x.u.debug.line);
             free(fl);
         }
@@ -1880,7 +1871,7 @@ static int cmd_show(cm *m, int argc, char **argv)
     case K_GLOB: {
         if (!sv.u.glob.name.is_null && sv.u.glob.name.len &&
             !(sv.u.glob.name.len == 1 && sv.u.glob.name.ptr[0] == '0')) {
-            char *n = pmat_strdup(&sv.u.glob.name);
+            char *n = xstrdup_str(&sv.u.glob.name);
             fprintf(out, "  name=%s\n", n);
             free(n);
         }
@@ -1934,7 +1925,7 @@ static int cmd_show(cm *m, int argc, char **argv)
                 say_with_sv(m, "  adjust_blocks=", sv.u.hash.adjust_blocks);
         }
         if (cm_stashname(m, addr, &sn) == 0) {
-            char *n = pmat_strdup(&sn);
+            char *n = xstrdup_str(&sn);
             fprintf(out, "  stashname=%s\n", n);
             free(n);
         }
@@ -1949,7 +1940,7 @@ static int cmd_show(cm *m, int argc, char **argv)
             break;
         }
         if (!sv.u.code.name.is_null && sv.u.code.name.len) {
-            char *n = pmat_strdup(&sv.u.code.name);
+            char *n = xstrdup_str(&sv.u.code.name);
             fprintf(out, "  hekname=%s\n", n);
             free(n);
         } else
@@ -1964,11 +1955,11 @@ static int cmd_show(cm *m, int argc, char **argv)
         else
             fputs("  no glob\n", out);
         if (sv.u.code.line && !sv.u.code.file.is_null) {
-            char *fl = pmat_strdup(&sv.u.code.file);
+            char *fl = xstrdup_str(&sv.u.code.file);
             fprintf(out, "  location=%s line %" PRIu64 "\n", fl, sv.u.code.line);
             free(fl);
         } else if (!sv.u.code.file.is_null && sv.u.code.file.len) {
-            char *fl = pmat_strdup(&sv.u.code.file);
+            char *fl = xstrdup_str(&sv.u.code.file);
             fprintf(out, "  location=%s\n", fl);
             free(fl);
         } else
@@ -2044,7 +2035,7 @@ static int cmd_show(cm *m, int argc, char **argv)
             if (ei == NO_IDX || cm_is_immortal(m, e) || pmat_sv_get(m->f, ei, &ns, &m->err) < 0 ||
                 strcmp(cm_type_of(m, e), "SCALAR") || !(ns.u.scalar.flags & PMAT_SCALAR_HAS_PV))
                 continue;
-            char *n = pmat_strdup(&ns.u.scalar.pv);
+            char *n = xstrdup_str(&ns.u.scalar.pv);
             fprintf(out, "  [%" PRIu64 "] is %s\n", j, n);
             free(n);
         }
@@ -2064,7 +2055,7 @@ static int cmd_show(cm *m, int argc, char **argv)
         pmat_str fname;
         while (pmat_class_next(m->f, &cls, &it, &fix, &fname, &m->err) > 0) {
             uint64_t x = fix < sv.u.array.n ? pmat_array_elem(m->f, &sv, fix) : 0;
-            char *fn = pmat_strdup(&fname);
+            char *fn = xstrdup_str(&fname);
             char *v = cm_exists(m, x) ? format_sv_with_value(m, x, 0) : xstrdup("NULL");
             fprintf(out, "  %s=%s\n", fn, v);
             free(fn);
@@ -2083,7 +2074,7 @@ static int cmd_show(cm *m, int argc, char **argv)
             uint64_t v;
             if (pmat_cstruct_field(m->f, &sv, j, &fname, &type, &v, &m->err) < 0)
                 continue;
-            char *fn = pmat_strdup(&fname);
+            char *fn = xstrdup_str(&fname);
             if (type == PMAT_FIELD_PTR) {
                 if (cm_exists(m, v)) {
                     char *s2 = format_sv_with_value(m, v, 0);
@@ -2183,7 +2174,7 @@ static int cmd_callers(cm *m, int argc, char **argv)
         } else {
             what = xstrdup("");
         }
-        char *file = ctx.file.is_null ? xstrdup("") : pmat_strdup(&ctx.file);
+        char *file = ctx.file.is_null ? xstrdup("") : xstrdup_str(&ctx.file);
         fprintf(out, "caller(%zu): %s => %s\n  at %s line %" PRIu64 "\n", c, what,
                 ctx.gimme < 4 ? gimmes[ctx.gimme] : "", file, ctx.line);
         free(what);
@@ -2304,7 +2295,7 @@ static size_t extract_symbols(cm *m, uint64_t stash, const char *prefix, symq **
     qsort(v, n, sizeof *v, cmp_kv);
     symq *r = xmalloc((n + 1) * sizeof *r);
     for (size_t j = 0; j < n; j++) {
-        char *k = pmat_strdup(&v[j].key);
+        char *k = xstrdup_str(&v[j].key);
         r[j].sv = v[j].val;
         if (v[j].key.len && v[j].key.ptr[0] < 0x20)
             r[j].name = xasprintf("{^%c%s}", v[j].key.ptr[0] + 0x40, k + 1);
@@ -2440,7 +2431,7 @@ static int cmd_packages(cm *m, int argc, char **argv)
                     vs.type == PMAT_SVt_SCALAR) {
                     uint8_t fl = cm_scalar_flags(&vs);
                     if (fl & PMAT_SCALAR_HAS_PV)
-                        ver = pmat_strdup(&vs.u.scalar.pv);
+                        ver = xstrdup_str(&vs.u.scalar.pv);
                     else
                         ver = scalar_num(&vs);
                 }
@@ -2529,7 +2520,7 @@ static int cmd_dangling(cm *m, int argc, char **argv)
             pmat_str key;
             uint64_t val;
             while (pmat_hash_next(m->f, &sv, &it, &key, &val, &m->err) > 0) {
-                char *k = pmat_strdup(&key), *nm = xasprintf("value {%s}", k);
+                char *k = xstrdup_str(&key), *nm = xasprintf("value {%s}", k);
                 dangle(m, a, nm, val);
                 free(k);
                 free(nm);

@@ -187,10 +187,7 @@ char *lk_package_name(cm *m, uint64_t stash)
     pmat_str s;
     if (cm_stashname(m, stash, &s) < 0 || s.is_null)
         return xasprintf("(a stash at 0x%" PRIx64 ")", stash);
-    char *r = xmalloc(s.len + 1);
-    memcpy(r, s.ptr, s.len);
-    r[s.len] = 0;
-    return r;
+    return xstrdup_str(&s);
 }
 
 static void print_groups(const group *g, size_t ng, size_t ncand, FILE *out)

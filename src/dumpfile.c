@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <time.h>
 #include <stdlib.h>
@@ -86,6 +87,19 @@ static void sb_mem(sbuf *b, const char *s, size_t n)
 static void sb_str(sbuf *b, const char *s)
 {
     sb_mem(b, s, strlen(s));
+}
+
+/* Append each string up to a NULL: the failure messages are built from
+ * several pieces, without snprintf (it is not async-signal-safe). */
+static void sb_strs(sbuf *b, ...)
+{
+    va_list ap;
+    const char *s;
+
+    va_start(ap, b);
+    while ((s = va_arg(ap, const char *)))
+        sb_str(b, s);
+    va_end(ap);
 }
 
 static void sb_ulong(sbuf *b, unsigned long v)
@@ -236,32 +250,21 @@ static int write_and_rename(pTHX_ int fd, const char *tmp, const char *final,
         err = errno;
     if (err) {
         unlink(tmp);
-        sb_str(msg, "writing ");
-        sb_str(msg, tmp);
-        sb_str(msg, " failed: ");
-        sb_str(msg, errtext(err));
-        sb_str(msg, " (removed)");
+        sb_strs(msg, "writing ", tmp, " failed: ", errtext(err), " (removed)",
+                (const char *)NULL);
         return err;
     }
     if (rename(tmp, final) < 0) {
         err = errno;
         if (keep_complete) {
-            sb_str(msg, "the dump is complete in ");
-            sb_str(msg, tmp);
-            sb_str(msg, " but could not be renamed to ");
-            sb_str(msg, final);
-            sb_str(msg, ": ");
-            sb_str(msg, errtext(err));
+            sb_strs(msg, "the dump is complete in ", tmp,
+                    " but could not be renamed to ", final, ": ", errtext(err),
+                    (const char *)NULL);
         }
         else {
             unlink(tmp);
-            sb_str(msg, "cannot rename ");
-            sb_str(msg, tmp);
-            sb_str(msg, " to ");
-            sb_str(msg, final);
-            sb_str(msg, ": ");
-            sb_str(msg, errtext(err));
-            sb_str(msg, " (removed)");
+            sb_strs(msg, "cannot rename ", tmp, " to ", final, ": ", errtext(err),
+                    " (removed)", (const char *)NULL);
         }
         return err;
     }
@@ -518,10 +521,8 @@ static int open_for(const char *final, char *tmp, size_t cap, int *keep, sbuf *m
     fd = create_temp(final, tmp, cap);
     if (fd < 0) {
         int err = errno;
-        sb_str(msg, "cannot create a temporary file for ");
-        sb_str(msg, final);
-        sb_str(msg, ": ");
-        sb_str(msg, errtext(err));
+        sb_strs(msg, "cannot create a temporary file for ", final, ": ", errtext(err),
+                (const char *)NULL);
         errno = err;
     }
     return fd;

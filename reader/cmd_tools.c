@@ -1737,6 +1737,15 @@ static void say_with_sv(cm *m, const char *pre, uint64_t addr)
     free(s);
 }
 
+/* PRE and the SV at addr, or the line NONE when nothing is there. */
+static void say_with_sv_or(cm *m, const char *pre, uint64_t addr, const char *none)
+{
+    if (cm_exists(m, addr))
+        say_with_sv(m, pre, addr);
+    else
+        fputs(none, out);
+}
+
 static char *padname_text(const cm_code *c, size_t ix)
 {
     if (ix >= c->npadnames || !c->padflags || !(c->padflags[ix] & 0x8000))
@@ -1945,15 +1954,9 @@ static int cmd_show(cm *m, int argc, char **argv)
             free(n);
         } else
             fputs("  no hekname\n", out);
-        if (cm_exists(m, sv.u.code.stash))
-            say_with_sv(m, "  stash=", sv.u.code.stash);
-        else
-            fputs("  no stash\n", out);
+        say_with_sv_or(m, "  stash=", sv.u.code.stash, "  no stash\n");
         uint64_t g = cm_glob_at(m, idx);
-        if (cm_exists(m, g))
-            say_with_sv(m, "  glob=", g);
-        else
-            fputs("  no glob\n", out);
+        say_with_sv_or(m, "  glob=", g, "  no glob\n");
         if (sv.u.code.line && !sv.u.code.file.is_null) {
             char *fl = xstrdup_str(&sv.u.code.file);
             fprintf(out, "  location=%s line %" PRIu64 "\n", fl, sv.u.code.line);
@@ -1964,10 +1967,7 @@ static int cmd_show(cm *m, int argc, char **argv)
             free(fl);
         } else
             fputs("  no location\n", out);
-        if (cm_exists(m, sv.u.code.outside))
-            say_with_sv(m, "  scope=", sv.u.code.outside);
-        else
-            fputs("  no scope\n", out);
+        say_with_sv_or(m, "  scope=", sv.u.code.outside, "  no scope\n");
         if (cm_exists(m, sv.u.code.padlist))
             say_with_sv(m, "  padlist=", sv.u.code.padlist);
         if (cm_exists(m, c.padnames_av))

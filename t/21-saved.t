@@ -15,15 +15,20 @@ our @arr2 = qw(a b c);
 our %h2   = ( k => 'old h2{k}', other => 'untouched' );
 sub foo { return 'old foo' }
 
-# Addresses of the values that `local` is about to set aside
-my %old = (
-    x       => addr_of( \$x ),
-    arr     => addr_of( \@arr ),
-    h       => addr_of( \%h ),
-    arr2_1  => addr_of( \$arr2[1] ),
-    h2_k    => addr_of( \$h2{k} ),
-    foo     => addr_of( \&foo ),
-);
+# Addresses of the values the globals, elements and code slot hold now:
+# taken before `local` sets them aside and again while it is in force.
+sub current_addrs
+{
+    return (
+        x       => addr_of( \$x ),
+        arr     => addr_of( \@arr ),
+        h       => addr_of( \%h ),
+        arr2_1  => addr_of( \$arr2[1] ),
+        h2_k    => addr_of( \$h2{k} ),
+        foo     => addr_of( \&foo ),
+    );
+}
+my %old = current_addrs();
 my %owner = (
     gx    => addr_of( \*main::x ),
     garr  => addr_of( \*main::arr ),
@@ -47,14 +52,7 @@ sub outer
     local $h2{k}   = 'new h2{k}';
     local *foo     = sub { return 'new foo' };
     inner();
-    %new = (
-        x       => addr_of( \$x ),
-        arr     => addr_of( \@arr ),
-        h       => addr_of( \%h ),
-        arr2_1  => addr_of( \$arr2[1] ),
-        h2_k    => addr_of( \$h2{k} ),
-        foo     => addr_of( \&foo ),
-    );
+    %new = current_addrs();
     return;
 }
 outer();

@@ -758,9 +758,8 @@ void cm_close(cm *m)
     memset(m, 0, sizeof *m);
 }
 
-/* The last value for key in a sorted pair list (Devel::MAT's fixups run
- * in hash order; with several claimants one of them wins). */
-static size_t pair_last(const cm_pair *v, size_t n, size_t key)
+/* The first entry of a sorted pair list whose key is not below key. */
+static size_t pair_lower_bound(const cm_pair *v, size_t n, size_t key)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -770,6 +769,14 @@ static size_t pair_last(const cm_pair *v, size_t n, size_t key)
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* The last value for key in a sorted pair list (Devel::MAT's fixups run
+ * in hash order; with several claimants one of them wins). */
+static size_t pair_last(const cm_pair *v, size_t n, size_t key)
+{
+    size_t lo = pair_lower_bound(v, n, key);
     size_t last = NO_IDX;
     while (lo < n && v[lo].key == key)
         last = v[lo++].val;
@@ -789,14 +796,7 @@ uint64_t cm_glob_at(cm *m, size_t idx)
          * hash order, cpmat prefers the CODE's own GV when it is one of them */
         pmat_sv c;
         if (pmat_sv_get(m->f, idx, &c, &m->err) == 0) {
-            size_t lo = 0, hi = m->nglobat;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (m->globat[mid].key < idx)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
+            size_t lo = pair_lower_bound(m->globat, m->nglobat, idx);
             for (; lo < m->nglobat && m->globat[lo].key == idx; lo++)
                 if (pmat_sv_addr(m->f, m->globat[lo].val) == c.u.code.glob)
                     return c.u.code.glob;

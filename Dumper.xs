@@ -88,6 +88,14 @@ _touch_heap()
     OUTPUT:
     RETVAL
 
+int
+_last_walkers()
+    CODE:
+    /* Not API: t/26 checks that dump() split the walk between two threads. */
+    RETVAL = pmat_last_walkers();
+    OUTPUT:
+    RETVAL
+
 void
 _set_file(path)
     const char *path

@@ -78,16 +78,29 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
     pmat_dump d;
     int err;
 
+    struct pmat_outfile out;
+
     d.max_string = max_string;
     d.unknown_svs = 0;
+    d.out = NULL;
     /* Not from a signal handler (those come through the prealloc entry):
-     * the writes can go to a helper thread. */
+     * the arena walk can be split with a helper thread, the two writers
+     * taking turns at the fd. */
 #ifdef PMAT_WRITER_NO_THREAD
-    /* Built without the helper thread (cc -DPMAT_WRITER_NO_THREAD): the
-     * same bytes, written in-line. */
+    /* Built without threads (cc -DPMAT_WRITER_NO_THREAD): the same
+     * records, written in-line by one walk. */
     err = pmat_writer_init(&d.w, fd);
 #else
-    err = pmat_writer_init_async(&d.w, fd);
+    err = pmat_outfile_init(&out, fd);
+    if (!err) {
+        err = pmat_writer_init_shared(&d.w, &out, PMAT_WRITER_BUFSIZE / 2);
+        if (err)
+            pmat_outfile_destroy(&out);
+        else
+            d.out = &out;
+    }
+    else
+        err = pmat_writer_init(&d.w, fd);
 #endif
     if (err)
         return err;
@@ -95,6 +108,8 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
     /* Frees the buffer; err already holds any failure of the flush. */
     if (pmat_writer_finish(&d.w) && !err)
         err = d.w.err;
+    if (d.out)
+        pmat_outfile_destroy(&out);
     return err;
 }
 
@@ -104,13 +119,7 @@ int pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_
 
     d.max_string = max_string;
     d.unknown_svs = 0;
-    d.w.fd = fd;
-    d.w.buf = buf;
-    d.w.cap = cap;
-    d.w.len = 0;
-    d.w.err = 0;
-    d.w.written = 0;
-    d.w.sent = 0;
-    d.w.async = NULL;       /* maybe in a signal handler: no helper thread */
+    pmat_writer_init_buf(&d.w, fd, buf, cap);   /* maybe in a signal handler: no thread */
+    d.out = NULL;
     return dump_into(aTHX_ &d);
 }

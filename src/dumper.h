@@ -96,6 +96,9 @@ typedef struct pmat_dump {
     pmat_writer w;
     IV          max_string;      /* bytes of each PV written; < 0: all */
     UV          unknown_svs;     /* SVs of a type we do not know, left out */
+    /* Set (and w in shared mode on it) when the arena walk may be split
+     * with a helper thread; NULL in signal handlers and the fork child. */
+    struct pmat_outfile *out;
 } pmat_dump;
 
 /* The format's UINT is the width of a perl UV. */
@@ -211,6 +214,8 @@ UV   pmat_touch_heap(pTHX);
 void write_roots(pTHX_ pmat_dump *d);
 void write_stack(pTHX_ pmat_dump *d);
 void write_heap(pTHX_ pmat_dump *d);
+/* Threads that walked the arenas in the last dump (1, or 2 when split). */
+int  pmat_last_walkers(void);
 void write_sv_magic(pTHX_ pmat_dump *d, const SV *sv);
 void write_saved(pTHX_ pmat_dump *d);
 void write_contexts(pTHX_ pmat_dump *d);

@@ -13,6 +13,11 @@
 #include "sv_array.h"
 #include "sv_hash.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
 /* HEADERLEN, NPTRS, NSTRS of each record kind, as Devel::MAT reads them. */
 #define U (PMAT_UINT_SIZE)
 #define P (PMAT_PTR_SIZE)
@@ -159,28 +164,185 @@ PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
     return 1;
 }
 
-void write_heap(pTHX_ pmat_dump *d)
+/* The arena list, handed out a few arenas at a time to the threads that
+ * walk it.  The list does not change during a dump (the dumping thread is
+ * in our code and allocates no SV; other threads of the process have
+ * interpreters of their own), so the only shared state is the cursor. */
+typedef struct arena_share {
+    const SV *next;             /* the first arena not yet taken; NULL: done */
+} arena_share;
+
+/* Arenas per grab: enough to make the compare-and-swap rare (an arena holds
+ * ~170 SVs), few enough that both threads finish at about the same time. */
+#define ARENAS_PER_GRAB 8
+
+/* Take the next few arenas: returns the first (NULL when none are left)
+ * and sets *stop to the arena after the last. */
+static const SV *take_arenas(arena_share *share, const SV **stop)
 {
-    const SV *arena;
+    const SV *first = __atomic_load_n(&share->next, __ATOMIC_ACQUIRE);
+
+    while (first) {
+        const SV *last = first;
+        int k;
+
+        for (k = 0; k < ARENAS_PER_GRAB && last; k++)
+            last = (const SV *)SvANY(last);
+        if (__atomic_compare_exchange_n(&share->next, &first, last, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *stop = last;
+            return first;
+        }
+        /* Another thread took them; first now holds the new cursor. */
+    }
+    return NULL;
+}
+
+/* Write the live SVs of the arenas this thread takes until none are left.
+ * Each SV with its MAGIC records is one unit of the writer: in shared mode
+ * the units of the two threads interleave in the file, whole. */
+static void write_arenas(pTHX_ pmat_dump *d, arena_share *share)
+{
+    const SV *arena, *stop;
 
     /* Each arena's first slot is its header: SvANY links to the next arena,
      * SvREFCNT counts the slots (header included).  (Software prefetching
      * of the bodies and strings 12 or 32 slots ahead was tried and made no
      * measurable difference: perl allocates heads, bodies and buffers in
      * much the same order, and the hardware prefetchers follow that.) */
-    for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {
-        const SV *end = arena + SvREFCNT(arena);
-        const SV *sv;
+    while ((arena = take_arenas(share, &stop))) {
+        for (; arena != stop; arena = (const SV *)SvANY(arena)) {
+            const SV *end = arena + SvREFCNT(arena);
+            const SV *sv;
 
-        for (sv = arena + 1; sv < end; sv++) {
-            if (SvTYPE(sv) == (svtype)SVTYPEMASK)
-                continue;                               /* freed slot */
-            if (!write_one_sv(aTHX_ d, sv))
-                d->unknown_svs++;
+            for (sv = arena + 1; sv < end; sv++) {
+                if (SvTYPE(sv) == (svtype)SVTYPEMASK)
+                    continue;                           /* freed slot */
+                if (!write_one_sv(aTHX_ d, sv))
+                    d->unknown_svs++;
+                pmat_unit_done(&d->w);
+            }
+            if (d->w.err)
+                return;
         }
-        if (d->w.err)
-            return;
     }
+}
+
+/* The second walker: a thread with a writer of its own on the same file. */
+typedef struct heap_helper {
+    pthread_t    thread;
+    PerlInterpreter *perl;
+    pmat_dump    d;
+    arena_share *share;
+} heap_helper;
+
+static void *heap_helper_main(void *arg)
+{
+    heap_helper *h = arg;
+    dTHXa(h->perl);
+
+    write_arenas(aTHX_ &h->d, h->share);
+    pmat_writer_flush(&h->d.w);
+    
+    return NULL;
+}
+
+/* Bytes of buffer per walker when the walk is split: the two together use
+ * what the single writer's buffer does, so the dump's extra memory stays. */
+#define HELPER_BUFSIZE (PMAT_WRITER_BUFSIZE / 2)
+
+/* CPUs this process may run on: a process pinned to one (taskset, a
+ * cpuset) gains nothing from a second walker. */
+static long usable_cpus(void)
+{
+#ifdef CPU_COUNT
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Start the helper (all signals blocked: the program's handlers keep running
+ * on its own threads).  Returns 0 if it is not running: one CPU, no memory,
+ * no thread -- the caller then walks all the arenas alone. */
+static int heap_helper_start(pTHX_ heap_helper *h, pmat_dump *d, arena_share *share)
+{
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int ok;
+
+    if (usable_cpus() < 2)
+        return 0;
+    h->perl = aTHX;
+    h->share = share;
+    h->d.max_string = d->max_string;
+    h->d.unknown_svs = 0;
+    h->d.out = d->out;
+    if (pmat_writer_init_shared(&h->d.w, d->out, HELPER_BUFSIZE) != 0)
+        return 0;
+    sigfillset(&all);
+    ok = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
+    if (ok) {
+        ok = pthread_attr_init(&attr) == 0;
+        if (ok) {
+            /* The walk recurses nowhere; its deepest frames are a few KiB. */
+            pthread_attr_setstacksize(&attr, 256 * 1024);
+            ok = pthread_create(&h->thread, &attr, heap_helper_main, h) == 0;
+            pthread_attr_destroy(&attr);
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (!ok)
+        pmat_writer_finish(&h->d.w);
+    return ok;
+}
+
+/* Wait for the helper and take its counts and its error. */
+static void heap_helper_join(heap_helper *h, pmat_dump *d)
+{
+    pthread_join(h->thread, NULL);
+    d->unknown_svs += h->d.unknown_svs;
+    d->w.written += h->d.w.written;
+    if (h->d.w.err && !d->w.err)
+        d->w.err = h->d.w.err;
+    pmat_writer_finish(&h->d.w);
+}
+
+/* How many threads walked the arenas in this process's last dump (tests
+ * check that the split happened). */
+static int last_walkers;
+
+int pmat_last_walkers(void)
+{
+    return last_walkers;
+}
+
+void write_heap(pTHX_ pmat_dump *d)
+{
+    arena_share share;
+    heap_helper helper;
+    int helped = 0;
+
+    share.next = PL_sv_arenaroot;
+    if (d->out) {
+        /* What the main writer holds so far (header, roots, stack) goes
+         * first; then both threads walk, each taking arenas as it goes. */
+        if (pmat_writer_flush(&d->w))
+            return;
+        helped = heap_helper_start(aTHX_ &helper, d, &share);
+    }
+    last_walkers = 1 + helped;
+    write_arenas(aTHX_ d, &share);
+    if (helped) {
+        if (d->w.err)       /* stop the helper at its next arena */
+            __atomic_store_n(&share.next, (const SV *)NULL, __ATOMIC_RELEASE);
+        pmat_writer_flush(&d->w);
+        heap_helper_join(&helper, d);
+    }
+    if (d->w.err)
+        return;
 
 #ifdef PL_sv_zero
     /* 5.28+: the immortal 0 lives in the interpreter, not in an arena, and

@@ -20,13 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <pthread.h>
 
 /* Internal to Dumper.so (see dumper.h). */
 #pragma GCC visibility push(hidden)
 
 #define PMAT_WRITER_BUFSIZE (1024 * 1024)
 
-struct pmat_async;
+struct pmat_outfile;
 
 typedef struct pmat_writer {
     int            fd;
@@ -35,21 +36,50 @@ typedef struct pmat_writer {
     size_t         cap;
     int            err;      /* 0, or the errno of the first failure */
     uint64_t       written;  /* bytes handed to write(2) so far */
-    uint64_t       sent;     /* bytes sent on (or queued) before buf[0] */
-    struct pmat_async *async;  /* the background write(2) thread, or NULL */
+    uint64_t       sent;     /* bytes of the file before buf[0] */
+    /* Shared mode (pmat_writer_init_shared): several writers, one per
+     * thread, append whole units of records to the same fd. */
+    struct pmat_outfile *shared;
+    size_t         boundary; /* buf[0, boundary) holds only whole units */
+    int            holding;  /* owns the file until the current unit ends */
 } pmat_writer;
 
+/* The fd that shared-mode writers take turns at: each write(2) carries
+ * whole units (an SV's record with its MAGIC records, ended by
+ * pmat_unit_done), so the units of two threads interleave in the file but
+ * never mix.  A unit larger than a writer's buffer keeps the file locked
+ * from its first byte to its last.  Outside the arena walk no units are
+ * marked: a writer that has to write then holds the file until its next
+ * pmat_writer_flush, which is right where it is the only one writing. */
+struct pmat_outfile {
+    pthread_mutex_t mu;
+    int             fd;
+    int             err;     /* the first failure of any writer */
+};
+
+/* The fd and lock for shared writers; returns 0 or an errno value. */
+int  pmat_outfile_init(struct pmat_outfile *o, int fd);
+void pmat_outfile_destroy(struct pmat_outfile *o);
+/* A writer with a buffer of cap bytes (malloc'd) whose write(2)s go to o's
+ * fd under o's lock, each made of whole units.  Returns 0 or errno. */
+int  pmat_writer_init_shared(pmat_writer *w, struct pmat_outfile *o, size_t cap);
+/* Slow path of pmat_unit_done: the unit that held the file is complete. */
+void pmat_writer_release(pmat_writer *w);
+
+/* The end of a unit: the bytes so far may go to the file on their own.
+ * (One store for writers that are not shared.) */
+static inline void pmat_unit_done(pmat_writer *w)
+{
+    if (__builtin_expect(w->holding, 0))
+        pmat_writer_release(w);
+    w->boundary = w->len;
+}
+
+/* A plain writer on the caller's buffer of cap bytes: allocates nothing
+ * (for dumps from signal handlers and the fork child). */
+void pmat_writer_init_buf(pmat_writer *w, int fd, unsigned char *buf, size_t cap);
 /* Allocate the buffer; returns 0 on success, an errno value on failure. */
 int  pmat_writer_init(pmat_writer *w, int fd);
-/* The same, but the write(2) calls run on a helper thread while the caller
- * fills the next buffer (the walk and the kernel's copy into the page cache
- * then overlap, on two cores).  The PMAT_WRITER_BUFSIZE bytes are split in
- * two halves that take turns, so the memory is the same as the plain
- * writer's.  Falls back to the plain writer if no thread can be started.
- * Not for signal handlers or a raw-forked child (pthread_create is neither
- * async-signal-safe nor safe where libc's fork handlers did not run): those
- * use a caller's buffer and the plain writer. */
-int  pmat_writer_init_async(pmat_writer *w, int fd);
 /* Flush what is pending and free the buffer; returns w->err (0 if all went
  * out).  Does not close the fd. */
 int  pmat_writer_finish(pmat_writer *w);

@@ -145,4 +145,28 @@ E
     is_deeply( [ dir_entries( $d ) ], [], 'no dump, no temporary file left' );
 };
 
+subtest 'no thread can be started: one walker, a complete file, no noise' => sub {
+    my $ok = $> == 0
+        && system( 'sh', '-c', 'command -v setpriv >/dev/null && command -v prlimit >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true' ) == 0;
+    plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)' unless $ok;
+    my $d = fresh_dir();
+    # RLIMIT_NPROC counts threads too: at 1, pthread_create fails (EAGAIN).
+    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60, prelude => 'exec setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=1 "$@"' },
+        '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
+my $d = shift; $| = 1;
+print "fork: ", ( defined( my $p = fork ) ? "works" : "fails" ), "\n";
+POSIX::_exit( 0 ) if defined $p && !$p;
+print "dump: ", Devel::MAT::Dumper::dump( "$d/n.pmat" ), "; walkers ", Devel::MAT::Dumper::_last_walkers(), "\n";
+E
+    plan skip_all => 'new processes still start under prlimit --nproc=1 here (other processes of uid 65534?)'
+        if $out =~ /fork: works/;
+    is( $st, 0, 'exit 0' );
+    is( $out, "fork: fails\ndump: 1; walkers 1\n", 'no helper could start: dump() walked alone and returned 1' );
+    is( $err, '', 'nothing on STDERR' );
+    my ( $rc, $info ) = cpmat( "$d/n.pmat", 'info' );
+    is( $rc, 0, 'the file parses' );
+    like( $info, qr/^svs (\d+)/m, 'it has its SVs' );
+    cmp_ok( ( $info =~ /^svs (\d+)/m )[0] // 0, '>', 180_000, 'all of them' );
+};
+
 done_testing;

@@ -179,14 +179,23 @@ static inline void pmat_put_sv_common_nocheck(pmat_writer *w, const SV *sv,
 #include "size.h"
 
 /* The same, through a cursor (writer.h). */
-static inline unsigned char *pmat_p_sv_common(unsigned char *p, const SV *sv,
-                                              U8 type, UV size)
+/* t: the SV's SvTYPE when the caller knows it as a constant (only a body
+ * from PVMG up can be blessed, so for the smaller ones the test folds
+ * away); SVt_PVMG when it does not. */
+static inline unsigned char *pmat_p_sv_common_t(unsigned char *p, const SV *sv,
+                                                U8 type, UV size, svtype t)
 {
     p = pmat_p_u8(p, type);
     p = pmat_p_ptr(p, sv);
     p = pmat_p_u32(p, (U32)SvREFCNT(sv));
     p = pmat_p_uint(p, size);
-    return pmat_p_ptr(p, SvOBJECT(sv) ? (const void *)SvSTASH(sv) : NULL);
+    return pmat_p_ptr(p, t >= SVt_PVMG && SvOBJECT(sv) ? (const void *)SvSTASH(sv) : NULL);
+}
+
+static inline unsigned char *pmat_p_sv_common(unsigned char *p, const SV *sv,
+                                              U8 type, UV size)
+{
+    return pmat_p_sv_common_t(p, sv, type, size, SVt_PVMG);
 }
 
 /* The kind writers, called by heap.c's dispatch on SvTYPE.  Each writes one

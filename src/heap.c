@@ -104,23 +104,27 @@ int write_sv_common(pTHX_ pmat_dump *d, const SV *sv, U8 type, UV size)
  * do not know (nothing written). */
 PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
 {
-    switch (SvTYPE(sv)) {
+    /* Read once: the records' byte stores may alias the head as far as the
+     * compiler knows, so SvTYPE(sv) after them would be a reload. */
+    const svtype t = SvTYPE(sv);
+
+    switch (t) {
     /* The commonest kinds get a copy of the scalar writer each, with the
      * type as a constant. */
     case SVt_IV:
         write_sv_scalar(aTHX_ d, sv, SVt_IV);
-        break;
+        return 1;                       /* no MAGIC below PVMG */
     case SVt_NV:
         write_sv_scalar(aTHX_ d, sv, SVt_NV);
-        break;
+        return 1;
     case SVt_PV:
         write_sv_scalar(aTHX_ d, sv, SVt_PV);
-        break;
+        return 1;
     case SVt_NULL:
     case SVt_PVIV:
     case SVt_PVNV:
     case SVt_PVMG:
-        write_sv_scalar(aTHX_ d, sv, SvTYPE(sv));
+        write_sv_scalar(aTHX_ d, sv, t);
         break;
 #if PERL_VERSION_GE(5,20,0)  /* SVt_INVLIST is an enum member, not a macro */
     case SVt_INVLIST:
@@ -159,7 +163,7 @@ PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
         return 0;
     }
     /* Only bodies from PVMG up carry a magic chain. */
-    if (SvTYPE(sv) >= SVt_PVMG && SvMAGIC(sv))
+    if (t >= SVt_PVMG && SvMAGIC(sv))
         write_sv_magic(aTHX_ d, sv);
     return 1;
 }

@@ -17,7 +17,7 @@ PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     pmat_writer *w = &d->w;
     SV **array = AvARRAY(av);
     SSize_t n = array ? AvFILLp(av) + 1 : 0;
-    UV size = pmat_sv_base_size((const SV *)av);
+    UV size = pmat_sv_body_size_t((const SV *)av, SVt_PVAV);   /* no string */
     size_t nbytes, inline_bytes;
     unsigned char *p;
 

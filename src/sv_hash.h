@@ -105,7 +105,7 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
     /* The fixed part, with the name's length word and bytes for a stash. */
     const size_t head_len = name ? PMAT_COMMON_LEN + 2 * PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE + namelen
                                  : PMAT_COMMON_LEN + PMAT_UINT_SIZE + PMAT_PTR_SIZE;
-    const UV size0 = pmat_sv_base_size((const SV *)hv)
+    const UV size0 = pmat_sv_body_size_t((const SV *)hv, SVt_PVHV)   /* no string */
                    + table_size(hv, (const HE *const *)buckets, max, has_aux)
                    + (meta ? sizeof(struct mro_meta) : 0);
     UV size = size0;

@@ -22,7 +22,7 @@
 #  define IS_BOOL(sv) 0
 #endif
 
-PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
+PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size, svtype t)
 {
     pmat_writer *w = &d->w;
     unsigned char *p;
@@ -30,7 +30,7 @@ PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
     if (!pmat_reserve(w, PMAT_COMMON_LEN + 1 + 2 * PMAT_PTR_SIZE))
         return;
     p = pmat_cursor(w);
-    p = pmat_p_sv_common(p, sv, PMAT_SVt_REF, size);
+    p = pmat_p_sv_common_t(p, sv, PMAT_SVt_REF, size, t);
     p = pmat_p_u8(p, SvWEAKREF(sv) ? 0x01 : 0);
     p = pmat_p_ptr(p, SvRV(sv));
     p = pmat_p_ptr(p, NULL);                /* OURSTASH: no pad-name SVs since 5.22 */
@@ -38,15 +38,25 @@ PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size)
 }
 
 /* A record of the common header alone (UNDEF, YES, NO). */
-PMAT_HOT_INLINE void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV size)
+PMAT_HOT_INLINE void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV size,
+                                       svtype t)
 {
     if (pmat_reserve(w, PMAT_COMMON_LEN))
-        pmat_commit(w, pmat_p_sv_common(pmat_cursor(w), sv, type, size));
+        pmat_commit(w, pmat_p_sv_common_t(pmat_cursor(w), sv, type, size, t));
 }
 
 /* Strings up to this long go into the record's one reservation; longer ones
  * through the checked append, which can write them past the buffer. */
 #define SCALAR_INLINE_PV 4096
+
+/* The value slots a body of type t has.  Perl upgrades a bodyless IV or NV
+ * and a plain PV before giving it another kind of value, so an SVt_IV only
+ * ever holds an integer (or a reference), an SVt_NV a number, an SVt_PV a
+ * string; with t a constant the tests for the other slots fold away (and
+ * stale flags could not make us read a slot the body does not have). */
+#define CAN_IV(t) ((t) != SVt_NV && (t) != SVt_PV)
+#define CAN_NV(t) ((t) != SVt_IV && (t) != SVt_PV)
+#define CAN_PV(t) ((t) != SVt_IV && (t) != SVt_NV)
 
 /* t: SvTYPE(sv), which heap.c's dispatch passes as a constant for the
  * common bodyless and plain-string types, so their records are written
@@ -69,16 +79,16 @@ PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv, svtype t)
      * kept, a boolean's static string, or the private-only string 5.36
      * caches for a stringified number. */
     if (f & SVf_ROK) {
-        write_ref(aTHX_ d, sv, size);
+        write_ref(aTHX_ d, sv, size, t);
         return;
     }
     if (!(f & (SVp_IOK | SVp_NOK | SVp_POK))) {
-        write_common_only(w, sv, PMAT_SVt_UNDEF, size);
+        write_common_only(w, sv, PMAT_SVt_UNDEF, size, t);
         return;
     }
-    if (IS_BOOL(sv)) {
+    if (CAN_PV(t) && IS_BOOL(sv)) {
         write_common_only(w, sv, SvPVX_const(sv) == PL_Yes ? PMAT_SVt_YES : PMAT_SVt_NO,
-                          size);
+                          size, t);
         return;
     }
 
@@ -86,11 +96,12 @@ PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv, svtype t)
      * (5.36 marks the string an integer was stringified to as private-only
      * so the value stays an integer).  A get-magical scalar keeps the value
      * its last get fetched under the private flags only. */
-    if (f & SVs_GMG)
+    if (t >= SVt_PVMG && (f & SVs_GMG))
         ok = f & (SVp_IOK | SVp_NOK | SVp_POK);
     else
-        ok = ((f & SVf_IOK) ? SVp_IOK : 0) | ((f & SVf_NOK) ? SVp_NOK : 0)
-           | ((f & SVf_POK) ? SVp_POK : 0);
+        ok = ((CAN_IV(t) && (f & SVf_IOK)) ? SVp_IOK : 0)
+           | ((CAN_NV(t) && (f & SVf_NOK)) ? SVp_NOK : 0)
+           | ((CAN_PV(t) && (f & SVf_POK)) ? SVp_POK : 0);
 
     if (ok & SVp_IOK) {
         flags |= 0x01;
@@ -120,7 +131,7 @@ PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv, svtype t)
     if (!pmat_reserve(w, PMAT_COMMON_LEN + SCALAR_FIXED + PMAT_UINT_SIZE + inline_pv))
         return;
     p = pmat_cursor(w);
-    p = pmat_p_sv_common(p, sv, PMAT_SVt_SCALAR, size);
+    p = pmat_p_sv_common_t(p, sv, PMAT_SVt_SCALAR, size, t);
     p = pmat_p_u8(p, flags);
     p = pmat_p_uint(p, iv);
     p = pmat_p_nv(p, nv);

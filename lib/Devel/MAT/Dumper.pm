@@ -517,13 +517,15 @@ disturbed), strings are written as they are stored (no overloading or
 get-magic), and the walk allocates nothing per SV.
 
 L</dump>, L</dumpfh> and the triggers installed through C<%SIG> share the
-walk with one helper thread when the machine has more than one CPU: the two
-take arenas in turn, each writes through a 512 KiB buffer of its own, and
-every write carries whole records (an SV with its magic), so their records
-interleave in the file but never mix (readers, Devel::MAT's among them,
-do not depend on record order).  The helper has every signal blocked, runs
-no Perl code and has ended when the dump returns.  The immediate SIGABRT
-handler and the fork-mode child walk alone.
+walk with one helper thread when the process may run on more than one CPU
+(its affinity mask allows two or more): the two take arenas in turn, each
+writes through a 512 KiB buffer of its own, and every write carries whole
+records (an SV with its magic), so their records interleave in the file but
+never mix (readers, Devel::MAT's among them, do not depend on record
+order).  The helper has every signal blocked, runs no Perl code and has
+ended when the dump returns; where no thread can be started (a process
+limit, say) the dump walks alone, as the immediate SIGABRT handler and the
+fork-mode child always do.
 
 An SV of a type this build does not know (a newer perl) is left out, and one
 line on STDERR says how many were.

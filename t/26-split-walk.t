@@ -146,12 +146,11 @@ E
 };
 
 subtest 'no thread can be started: one walker, a complete file, no noise' => sub {
-    my $ok = $> == 0
-        && system( 'sh', '-c', 'command -v setpriv >/dev/null && command -v prlimit >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true' ) == 0;
-    plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)' unless $ok;
+    my $prelude = nproc_one_prelude()
+        or plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)';
     my $d = fresh_dir();
     # RLIMIT_NPROC counts threads too: at 1, pthread_create fails (EAGAIN).
-    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60, prelude => 'exec setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=1 "$@"' },
+    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60, prelude => $prelude },
         '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
 my $d = shift; $| = 1;
 print "fork: ", ( defined( my $p = fork ) ? "works" : "fails" ), "\n";

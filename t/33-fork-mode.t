@@ -215,11 +215,10 @@ E
 };
 
 subtest 'fork fails for real under a process-count limit' => sub {
-    my $ok = $> == 0
-        && system( 'sh', '-c', 'command -v setpriv >/dev/null && command -v prlimit >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true' ) == 0;
-    plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)' unless $ok;
+    my $prelude = nproc_one_prelude()
+        or plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)';
     my $d = fresh_dir();
-    my ( $st, $out, $err ) = run_perl( { dir => $d, prelude => 'exec setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=1 "$@"' },
+    my ( $st, $out, $err ) = run_perl( { dir => $d, prelude => $prelude },
         "-MDevel::MAT::Dumper=-fork,-dump_at_SIGQUIT,-file,$d/l-NNN.pmat", '-e', <<'E', $d );
 my $d = shift; $| = 1;
 print "fork: ", ( defined( my $p = fork ) ? "works" : "fails" ), "\n";

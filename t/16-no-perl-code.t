@@ -36,7 +36,7 @@ our $CALLS = 0;
 tie my $ts, 'Trap';
 tie my @ta, 'Trap';
 tie my %th, 'Trap';
-tie *TH, 'Trap';
+{ no warnings 'once'; tie *TH, 'Trap'; }    # a tied handle (named once)
 my $loud = bless { secret => 'x' }, 'Loud';
 my %h = map { ( "k$_" => $_ ) } 1 .. 50;
 my @first = each %h;             # an iteration in progress

@@ -51,22 +51,142 @@ static int save_argcount(U8 type)
 
 /* The reader attaches each record to the SV at its owner address and dies
  * if there is none, so a record goes out only when its owner is a live SV
- * of the kind the entry type implies.  (The entries hold a reference on
- * their owner, so this is a sanity check, not a guess.) */
-static int owner_ok(const void *owner, svtype want)
+ * of the kind the entry type implies.  And the owner pointer is checked to
+ * lie on an SV slot of an arena before anything is read through it: a dump
+ * from the immediate SIGABRT handler can land while the regex engine is
+ * half-way through pushing its raw backtracking slots, whose integers then
+ * look like an entry (seen: an "owner" of 0x25, and a SIGSEGV).
+ *
+ * The entries are gathered in batches, and each batch's owners are checked
+ * in one pass over the arena list (sorted, so each arena costs a binary
+ * search): a save stack of any depth costs a pass per SAVED_BATCH entries,
+ * and nothing is allocated. */
+#define SAVED_BATCH 256
+
+typedef struct saved_entry {
+    U8          rec;        /* PMAT_SVxSAVED_* */
+    U8          ok;         /* the owner is a live SV of the right type */
+    const void *owner;
+    const void *p1, *p2;    /* the pointers after the owner, in file order */
+    IV          index;      /* SAVED_AELEM's index */
+} saved_entry;
+
+/* The SvTYPE an entry's owner must have. */
+static svtype owner_type(U8 rec)
 {
-    return owner && SvTYPE((const SV *)owner) == want;
+    switch (rec) {
+    case PMAT_SVxSAVED_AELEM: return SVt_PVAV;
+    case PMAT_SVxSAVED_HELEM: return SVt_PVHV;
+    default:                  return SVt_PVGV;
+    }
 }
 
-static void put_saved1(pmat_writer *w, U8 rec, const void *owner, const void *saved)
+/* Sort the batch's entry numbers by owner address (insertion sort: a batch
+ * is small, and qsort may allocate). */
+static void sort_by_owner(const saved_entry *e, unsigned short *order, int n)
 {
-    if (!owner_ok(owner, SVt_PVGV))
-        return;
-    if (!pmat_reserve(w, 1 + 2 * PMAT_PTR_SIZE))
-        return;
-    pmat_put_u8_nocheck(w, rec);
-    pmat_put_ptr_nocheck(w, owner);
-    pmat_put_ptr_nocheck(w, saved);
+    int i, j;
+
+    for (i = 0; i < n; i++) {
+        unsigned short k = (unsigned short)i;
+        for (j = i; j > 0 && (uintptr_t)e[order[j - 1]].owner > (uintptr_t)e[k].owner; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+}
+
+/* Set ok on each entry whose owner is the head of a live SV of the right
+ * type in one of the arenas. */
+static void check_owners(pTHX_ saved_entry *e, int n)
+{
+    unsigned short order[SAVED_BATCH];
+    const SV *arena;
+    int i;
+
+    sort_by_owner(e, order, n);
+    for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {
+        const uintptr_t lo = (uintptr_t)(arena + 1);
+        const uintptr_t hi = (uintptr_t)(arena + SvREFCNT(arena));
+        int a = 0, b = n;
+
+        /* The first owner at or above lo. */
+        while (a < b) {
+            int m = (a + b) / 2;
+            if ((uintptr_t)e[order[m]].owner < lo)
+                a = m + 1;
+            else
+                b = m;
+        }
+        for (i = a; i < n && (uintptr_t)e[order[i]].owner < hi; i++) {
+            saved_entry *x = &e[order[i]];
+            if (((uintptr_t)x->owner - lo) % sizeof(SV) == 0
+                && SvTYPE((const SV *)x->owner) == owner_type(x->rec))
+                x->ok = 1;
+        }
+    }
+}
+
+static void put_entries(pmat_writer *w, const saved_entry *e, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const saved_entry *x = &e[i];
+        if (!x->ok)
+            continue;
+        if (!pmat_reserve(w, 1 + 3 * PMAT_PTR_SIZE + PMAT_UINT_SIZE))
+            return;
+        pmat_put_u8_nocheck(w, x->rec);
+        pmat_put_ptr_nocheck(w, x->owner);
+        if (x->rec == PMAT_SVxSAVED_AELEM)
+            pmat_put_uint_nocheck(w, (UV)x->index);
+        pmat_put_ptr_nocheck(w, x->p1);
+        if (x->rec == PMAT_SVxSAVED_HELEM)
+            pmat_put_ptr_nocheck(w, x->p2);
+    }
+}
+
+/* The entry a save-stack group stands for, if it is one we record. */
+static int saved_entry_of(U8 type, const ANY *a, saved_entry *x)
+{
+    x->ok = 0;
+    x->p2 = NULL;
+    x->index = 0;
+    switch (type) {
+    case SAVEt_SV:                   /* a0 GV, a1 old SV */
+        x->rec = PMAT_SVxSAVED_SV;
+        break;
+    case SAVEt_AV:                   /* a0 GV, a1 old AV */
+        x->rec = PMAT_SVxSAVED_AV;
+        break;
+    case SAVEt_HV:                   /* a0 GV, a1 old HV */
+        x->rec = PMAT_SVxSAVED_HV;
+        break;
+    case SAVEt_GVSLOT:               /* a0 GV, a1 slot address, a2 old value;
+                                      * perl only uses it for the CODE slot
+                                      * (glob_assign_ref) */
+        x->rec = PMAT_SVxSAVED_CV;
+        x->owner = a[0].any_ptr;
+        x->p1 = a[2].any_ptr;
+        return 1;
+    case SAVEt_AELEM:                /* a0 AV, a1 I32 index, a2 old SV */
+        x->rec = PMAT_SVxSAVED_AELEM;
+        x->owner = a[0].any_ptr;
+        x->index = (IV)a[1].any_i32;
+        x->p1 = a[2].any_ptr;
+        return 1;
+    case SAVEt_HELEM:                /* a0 HV, a1 key SV, a2 old SV */
+        x->rec = PMAT_SVxSAVED_HELEM;
+        x->owner = a[0].any_ptr;
+        x->p1 = a[1].any_ptr;
+        x->p2 = a[2].any_ptr;
+        return 1;
+    default:
+        return 0;
+    }
+    x->owner = a[0].any_ptr;
+    x->p1 = a[1].any_ptr;
+    return 1;
 }
 
 void write_saved(pTHX_ pmat_dump *d)
@@ -74,66 +194,43 @@ void write_saved(pTHX_ pmat_dump *d)
     pmat_writer *w = &d->w;
     const ANY *ss = PL_savestack;
     I32 ix = PL_savestack_ix;
+    saved_entry batch[SAVED_BATCH];
+    int n = 0, more = 1;
 
-    while (ix > 0 && !w->err) {
-        UV uv = ss[ix - 1].any_uv;
-        U8 type = (U8)(uv & SAVE_MASK);
-        int argc = save_argcount(type);
-        const ANY *a;
+    while (more && !w->err) {
+        UV uv;
+        U8 type;
+        int argc;
 
-        if (argc < 0 || ix - 1 - argc < 0)
-            return;
-        a = &ss[ix - 1 - argc];          /* a[0] is the lowest argument */
-
-        switch (type) {
-        case SAVEt_SV:                   /* a0 GV, a1 old SV */
-            put_saved1(w, PMAT_SVxSAVED_SV, a[0].any_ptr, a[1].any_ptr);
-            break;
-        case SAVEt_AV:                   /* a0 GV, a1 old AV */
-            put_saved1(w, PMAT_SVxSAVED_AV, a[0].any_ptr, a[1].any_ptr);
-            break;
-        case SAVEt_HV:                   /* a0 GV, a1 old HV */
-            put_saved1(w, PMAT_SVxSAVED_HV, a[0].any_ptr, a[1].any_ptr);
-            break;
-        case SAVEt_GVSLOT:               /* a0 GV, a1 slot address, a2 old
-                                          * value; perl only uses it for the
-                                          * CODE slot (glob_assign_ref) */
-            put_saved1(w, PMAT_SVxSAVED_CV, a[0].any_ptr, a[2].any_ptr);
-            break;
-        case SAVEt_AELEM:                /* a0 AV, a1 I32 index, a2 old SV */
-            if (!owner_ok(a[0].any_ptr, SVt_PVAV))
-                break;
-            if (!pmat_reserve(w, 1 + PMAT_PTR_SIZE + PMAT_UINT_SIZE + PMAT_PTR_SIZE))
-                return;
-            pmat_put_u8_nocheck(w, PMAT_SVxSAVED_AELEM);
-            pmat_put_ptr_nocheck(w, a[0].any_ptr);
-            pmat_put_uint_nocheck(w, (UV)(IV)a[1].any_i32);
-            pmat_put_ptr_nocheck(w, a[2].any_ptr);
-            break;
-        case SAVEt_HELEM:                /* a0 HV, a1 key SV, a2 old SV */
-            if (!owner_ok(a[0].any_ptr, SVt_PVHV))
-                break;
-            if (!pmat_reserve(w, 1 + 3 * PMAT_PTR_SIZE))
-                return;
-            pmat_put_u8_nocheck(w, PMAT_SVxSAVED_HELEM);
-            pmat_put_ptr_nocheck(w, a[0].any_ptr);
-            pmat_put_ptr_nocheck(w, a[1].any_ptr);
-            pmat_put_ptr_nocheck(w, a[2].any_ptr);
-            break;
-        default:
-            break;
+        more = ix > 0;
+        if (more) {
+            uv = ss[ix - 1].any_uv;
+            type = (U8)(uv & SAVE_MASK);
+            argc = save_argcount(type);
+            if (argc < 0 || ix - 1 - argc < 0)
+                more = 0;
         }
-
-        ix -= 1 + argc;
-        /* SAVEt_ALLOC and the regex engine's SAVEt_REGCONTEXT (its
-         * backtracking state, pushed while a match runs) both keep their
-         * count of raw slots above SAVE_TIGHT_SHIFT, as leave_scope()
-         * reads it. */
-        if (type == SAVEt_ALLOC || type == SAVEt_REGCONTEXT) {
-            UV raw = uv >> SAVE_TIGHT_SHIFT;
-            if (raw > (UV)ix)
-                return;
-            ix -= (I32)raw;
+        if (more) {
+            /* a[0] is the lowest argument */
+            if (saved_entry_of(type, &ss[ix - 1 - argc], &batch[n]))
+                n++;
+            ix -= 1 + argc;
+            /* SAVEt_ALLOC and the regex engine's SAVEt_REGCONTEXT (its
+             * backtracking state, pushed while a match runs) both keep
+             * their count of raw slots above SAVE_TIGHT_SHIFT, as
+             * leave_scope() reads it. */
+            if (type == SAVEt_ALLOC || type == SAVEt_REGCONTEXT) {
+                UV raw = uv >> SAVE_TIGHT_SHIFT;
+                if (raw > (UV)ix)
+                    more = 0;
+                else
+                    ix -= (I32)raw;
+            }
+        }
+        if (n == SAVED_BATCH || (!more && n)) {
+            check_owners(aTHX_ batch, n);
+            put_entries(w, batch, n);
+            n = 0;
         }
     }
 }

@@ -76,9 +76,8 @@ static int dump_into(pTHX_ pmat_dump *d)
 int pmat_dump_fd(pTHX_ int fd, IV max_string)
 {
     pmat_dump d;
-    int err;
-
     struct pmat_outfile out;
+    int err;
 
     d.max_string = max_string;
     d.unknown_svs = 0;

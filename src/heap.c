@@ -247,7 +247,6 @@ static void *heap_helper_main(void *arg)
 
     write_arenas(aTHX_ &h->d, h->share);
     pmat_writer_flush(&h->d.w);
-    
     return NULL;
 }
 
@@ -268,9 +267,12 @@ static long usable_cpus(void)
     return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-/* Start the helper (all signals blocked: the program's handlers keep running
- * on its own threads).  Returns 0 if it is not running: one CPU, no memory,
- * no thread -- the caller then walks all the arenas alone. */
+/* Start the helper with every signal blocked: the program's handlers keep
+ * running on its own threads, and a SIGPIPE from the helper's write to a
+ * closed pipe stays pending on the helper (discarded when it ends) while the
+ * write fails with EPIPE, latched like any other error.  Returns 0 if it is
+ * not running: one CPU, no memory, no thread -- the caller then walks all
+ * the arenas alone. */
 static int heap_helper_start(pTHX_ heap_helper *h, pmat_dump *d, arena_share *share)
 {
     pthread_attr_t attr;

@@ -189,48 +189,45 @@ static int saved_entry_of(U8 type, const ANY *a, saved_entry *x)
     return 1;
 }
 
+/* Check a batch's owners, then write the entries that passed. */
+static void write_batch(pTHX_ pmat_writer *w, saved_entry *e, int n)
+{
+    check_owners(aTHX_ e, n);
+    put_entries(w, e, n);
+}
+
 void write_saved(pTHX_ pmat_dump *d)
 {
     pmat_writer *w = &d->w;
     const ANY *ss = PL_savestack;
     I32 ix = PL_savestack_ix;
     saved_entry batch[SAVED_BATCH];
-    int n = 0, more = 1;
+    int n = 0;
 
-    while (more && !w->err) {
-        UV uv;
-        U8 type;
-        int argc;
+    while (ix > 0 && !w->err) {
+        UV uv = ss[ix - 1].any_uv;
+        U8 type = (U8)(uv & SAVE_MASK);
+        int argc = save_argcount(type);
 
-        more = ix > 0;
-        if (more) {
-            uv = ss[ix - 1].any_uv;
-            type = (U8)(uv & SAVE_MASK);
-            argc = save_argcount(type);
-            if (argc < 0 || ix - 1 - argc < 0)
-                more = 0;
-        }
-        if (more) {
-            /* a[0] is the lowest argument */
-            if (saved_entry_of(type, &ss[ix - 1 - argc], &batch[n]))
-                n++;
-            ix -= 1 + argc;
-            /* SAVEt_ALLOC and the regex engine's SAVEt_REGCONTEXT (its
-             * backtracking state, pushed while a match runs) both keep
-             * their count of raw slots above SAVE_TIGHT_SHIFT, as
-             * leave_scope() reads it. */
-            if (type == SAVEt_ALLOC || type == SAVEt_REGCONTEXT) {
-                UV raw = uv >> SAVE_TIGHT_SHIFT;
-                if (raw > (UV)ix)
-                    more = 0;
-                else
-                    ix -= (I32)raw;
-            }
-        }
-        if (n == SAVED_BATCH || (!more && n)) {
-            check_owners(aTHX_ batch, n);
-            put_entries(w, batch, n);
+        if (argc < 0 || ix - 1 - argc < 0)
+            break;
+        /* a[0] is the lowest argument */
+        if (saved_entry_of(type, &ss[ix - 1 - argc], &batch[n]) && ++n == SAVED_BATCH) {
+            write_batch(aTHX_ w, batch, n);
             n = 0;
         }
+        ix -= 1 + argc;
+        /* SAVEt_ALLOC and the regex engine's SAVEt_REGCONTEXT (its
+         * backtracking state, pushed while a match runs) both keep their
+         * count of raw slots above SAVE_TIGHT_SHIFT, as leave_scope()
+         * reads it. */
+        if (type == SAVEt_ALLOC || type == SAVEt_REGCONTEXT) {
+            UV raw = uv >> SAVE_TIGHT_SHIFT;
+            if (raw > (UV)ix)
+                break;
+            ix -= (I32)raw;
+        }
     }
+    if (n && !w->err)
+        write_batch(aTHX_ w, batch, n);
 }

@@ -102,14 +102,9 @@ static inline UV pmat_sv_body_size(const SV *sv)
     return pmat_sv_body_size_t(sv, SvTYPE(sv));
 }
 
-static inline UV pmat_sv_base_size_t(const SV *sv, svtype t)
-{
-    return pmat_sv_body_size_t(sv, t) + pmat_pv_size_t(sv, t);
-}
-
 static inline UV pmat_sv_base_size(const SV *sv)
 {
-    return pmat_sv_base_size_t(sv, SvTYPE(sv));
+    return pmat_sv_body_size(sv) + pmat_pv_size(sv);
 }
 
 #endif

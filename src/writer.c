@@ -209,11 +209,10 @@ int pmat_writer_flush(pmat_writer *w)
 {
     if (w->shared) {
         /* Called between units: all of it may go, and the file is free. */
-        shared_send(w, w->len);
-        if (w->holding) {
-            w->holding = 0;
-            pthread_mutex_unlock(&w->shared->mu);
-        }
+        if (w->holding)
+            pmat_writer_release(w);
+        else
+            shared_send(w, w->len);
         return w->err;
     }
     send_pending(w, 1);

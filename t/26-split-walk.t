@@ -6,12 +6,9 @@
 use strict;
 use warnings;
 use Test::More;
-use File::Temp qw( tempdir );
 use lib 't/fixtures';
 use TriggerHelp;
 
-sub fresh_dir { my $d = tempdir( CLEANUP => 1 ); chmod 0777, $d; $d }
-sub tmps { grep { /\.tmp-/ } dir_entries( $_[0] ) }
 
 # The CPUs this process may run on (as sched_getaffinity counts them): the
 # helper is started only when there are two or more.
@@ -22,6 +19,7 @@ if ( open my $fh, '<', '/proc/self/status' ) {
         for ( split /,/, $1 ) { $cpus += /^(\d+)-(\d+)$/ ? $2 - $1 + 1 : 1 }
     }
 }
+my $walkers = $cpus >= 2 ? 2 : 1;
 
 # A heap of many arenas (so both walkers take some) with records larger
 # than a walker's 512 KiB buffer: a 3 MiB string with a MAGIC record, a hash
@@ -36,7 +34,7 @@ $Devel::MAT::Dumper::MAX_STRING = -1;
 P
 
 subtest 'two walkers write the same records as one' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 }, '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
 my $d = shift; $| = 1;
 # Every SV the loop stores into exists before the first dump.
@@ -54,7 +52,6 @@ print "returned @r; walkers $w[0]; ", ( -e "$d/1.pmat" ? "appeared\n" : "missing
 E
     is( $st, 0, 'exit 0' );
     is( $err, '', 'nothing on STDERR' );
-    my $walkers = $cpus >= 2 ? 2 : 1;
     is( $out, "returned 1 1; walkers $walkers; appeared\n",
         "both dumps returned 1; dump() walked with $walkers thread(s) ($cpus CPUs)" );
 
@@ -94,7 +91,7 @@ E
 };
 
 subtest 'dumpfh() to a pipe: the writers take turns, units stay whole' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 }, '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
 my $d = shift; $| = 1;
 open my $pipe, "| cat > '$d/p.pmat'" or die "cat: $!";
@@ -104,7 +101,6 @@ print "dumpfh: $ok; walkers ", Devel::MAT::Dumper::_last_walkers(), "\n";
 E
     is( $st, 0, 'exit 0' );
     is( $err, '', 'nothing on STDERR' );
-    my $walkers = $cpus >= 2 ? 2 : 1;
     is( $out, "dumpfh: 1; walkers $walkers\n", "dumpfh returned 1, walked with $walkers thread(s)" );
     my ( $rc, $dump ) = cpmat( "$d/p.pmat", 'dump' );
     is( $rc, 0, 'the piped dump parses' );
@@ -119,7 +115,7 @@ E
 };
 
 subtest 'a write failing part-way stops both walkers' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     # RLIMIT_FSIZE of 4 MiB: write(2) fails with EFBIG once both walkers are
     # well under way (the file would be about 12 MB).
     my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60, prelude => 'ulimit -S -f 4096' },
@@ -138,7 +134,6 @@ E
     is( scalar @lines, 5, 'five lines of output' ) or diag( $out );
     like( $lines[ $_ - 1 ] // '', qr/^dump $_: Cannot write heap dump to \Q$d\E\/x\.pmat - writing \Q$d\E\/\.x\.pmat\.tmp-\d+-\d+ failed: File too large \(removed\) at -e line \d+\.$/,
           "dump $_ failed with EFBIG, its temporary file removed" ) for 1 .. 3;
-    my $walkers = $cpus >= 2 ? 2 : 1;
     is( $lines[3], "walkers $walkers", "with $walkers walker(s)" );
     is( $lines[4], 'to /dev/null: 1', 'a later dump works' );
     is( $err, '', 'nothing on STDERR' );
@@ -148,7 +143,7 @@ E
 subtest 'no thread can be started: one walker, a complete file, no noise' => sub {
     my $prelude = nproc_one_prelude()
         or plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)';
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     # RLIMIT_NPROC counts threads too: at 1, pthread_create fails (EAGAIN).
     my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60, prelude => $prelude },
         '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );

@@ -11,7 +11,6 @@ use lib 't/fixtures';
 use TriggerHelp;
 
 sub fresh_dir { tempdir( CLEANUP => 1 ) }
-sub tmps { grep { /\.tmp-/ } dir_entries( $_[0] ) }
 
 subtest 'dump() returns true; dumpfh on /dev/full dies, the program goes on' => sub {
     my $d = fresh_dir();

@@ -6,13 +6,10 @@
 use strict;
 use warnings;
 use Test::More;
-use File::Temp qw( tempdir );
 use POSIX ();
 use lib 't/fixtures';
 use TriggerHelp;
 
-sub fresh_dir { my $d = tempdir( CLEANUP => 1 ); chmod 0777, $d; $d }
-sub tmps { grep { /\.tmp-/ } dir_entries( $_[0] ) }
 
 # Perl code for the program under test: wait (bounded) until FILE exists.
 my $WAIT = <<'P';
@@ -28,7 +25,7 @@ sub children { my $me = $$; my @c;
 P
 
 subtest 'dump_fork: same content as an in-process dump of the same state' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d }, '-MDevel::MAT::Dumper', '-e', $WAIT . <<'E', $d );
 my $d = shift; $| = 1;
 our %data = map { ( "key$_" => [ $_, "value-$_", { n => $_ / 3 } ] ) } 1 .. 300;
@@ -71,7 +68,7 @@ E
 };
 
 subtest 'no zombie; SIGCHLD handler and waitpid(-1) never see our children; END once; exit status kept' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d },
         "-MDevel::MAT::Dumper=-fork,-dump_at_SIGQUIT,-file,$d/q-NNN.pmat", '-e', $WAIT . <<'E', $d );
 my $d = shift; $| = 1;
@@ -104,7 +101,7 @@ E
 };
 
 subtest 'the file appears only when complete; the message comes after it' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d },
         "-MDevel::MAT::Dumper=-fork,-dump_at_SIGUSR1,-file,$d/u.pmat", '-e', $WAIT . <<'E', $d );
 my $d = shift; $| = 1;
@@ -128,7 +125,7 @@ subtest '-fork combines with every trigger' => sub {
         SIGTERM => [ 'kill TERM => $$; Time::HiRes::sleep( 2 );', sub { POSIX::WIFSIGNALED( $_[0] ) && POSIX::WTERMSIG( $_[0] ) == POSIX::SIGTERM() } ],
     );
     for my $t ( sort keys %prog ) {
-        my $d = fresh_dir();
+        my $d = fresh_shared_dir();
         my ( $code, $status_ok ) = @{ $prog{$t} };
         my $err_file = "$d/err.txt";
         my $pid = spawn( { err => $err_file, out => "$d/out.txt" },
@@ -145,7 +142,7 @@ subtest '-fork combines with every trigger' => sub {
 };
 
 subtest 'a burst of fork-mode SIGQUITs' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 },
         "-MDevel::MAT::Dumper=-fork,-dump_at_SIGQUIT,-file,$d/b-NNN.pmat", '-e', $WAIT . <<'E', $d );
 my $d = shift; $| = 1;
@@ -176,7 +173,7 @@ E
 };
 
 subtest 'failure in the child is reported by the child' => sub {
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d }, '-MDevel::MAT::Dumper', '-e', $WAIT . <<'E', $d );
 my $d = shift; $| = 1;
 mkdir "$d/final.pmat" or die;                 # rename onto a non-empty directory fails
@@ -193,7 +190,7 @@ E
 
 subtest 'fork fails: one warning line, then an in-process dump (test hook)' => sub {
     for my $which ( 1, 2 ) {
-        my $d = fresh_dir();
+        my $d = fresh_shared_dir();
         local $ENV{PMAT_TEST_FAIL_FORK} = $which;
         my ( $st, $out, $err ) = run_perl( { dir => $d },
             "-MDevel::MAT::Dumper=-fork,-dump_at_SIGQUIT,-file,$d/f-NNN.pmat", '-e', <<'E', $d );
@@ -217,7 +214,7 @@ E
 subtest 'fork fails for real under a process-count limit' => sub {
     my $prelude = nproc_one_prelude()
         or plan skip_all => 'needs root with setpriv and prlimit (RLIMIT_NPROC does not bind root)';
-    my $d = fresh_dir();
+    my $d = fresh_shared_dir();
     my ( $st, $out, $err ) = run_perl( { dir => $d, prelude => $prelude },
         "-MDevel::MAT::Dumper=-fork,-dump_at_SIGQUIT,-file,$d/l-NNN.pmat", '-e', <<'E', $d );
 my $d = shift; $| = 1;

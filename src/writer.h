@@ -27,6 +27,18 @@
 
 #define PMAT_WRITER_BUFSIZE (1024 * 1024)
 
+/* The file offset every write(2) but the last starts and ends on, for the
+ * in-line writer: writes that cover whole pages of the page cache are
+ * measurably cheaper (bench/plain-write with 512 KiB against 524000-byte
+ * calls: ~15% faster) than ones that start or end mid-page. */
+#define PMAT_WRITE_ALIGN 4096
+/* The same for the shared writers, coarser: the page cache takes a write in
+ * large folios when its offset is aligned to them, so alignment beyond a page
+ * pays too.  132 MB in 512 KiB write(2)s, median of 9 each, here: 0.0193 s
+ * at 512 KiB-aligned offsets, 0.0197 s at 256 KiB, 0.0205 s at 128 KiB,
+ * 0.0215 s at 64 KiB, 0.0235 s at 4 KiB, 0.0245 s unaligned. */
+#define PMAT_SHARED_ALIGN (256 * 1024)
+
 struct pmat_outfile;
 
 typedef struct pmat_writer {
@@ -55,12 +67,18 @@ struct pmat_outfile {
     pthread_mutex_t mu;
     int             fd;
     int             err;     /* the first failure of any writer */
+    /* The bytes past the last PMAT_SHARED_ALIGN boundary that a writer sent:
+     * they go out at the front of the next write(2), whoever makes it (see
+     * outfile_append), or at a flush. */
+    unsigned char  *carry;   /* PMAT_SHARED_ALIGN bytes, mmap'd */
+    size_t          carry_len;
+    uint64_t        off;     /* file offset of carry[0] */
 };
 
-/* The fd and lock for shared writers; returns 0 or an errno value. */
+/* The fd, lock and carry for shared writers; returns 0 or an errno value. */
 int  pmat_outfile_init(struct pmat_outfile *o, int fd);
 void pmat_outfile_destroy(struct pmat_outfile *o);
-/* A writer with a buffer of cap bytes (malloc'd) whose write(2)s go to o's
+/* A writer with a buffer of cap bytes (mmap'd) whose write(2)s go to o's
  * fd under o's lock, each made of whole units.  Returns 0 or errno. */
 int  pmat_writer_init_shared(pmat_writer *w, struct pmat_outfile *o, size_t cap);
 /* Slow path of pmat_unit_done: the unit that held the file is complete. */

@@ -102,8 +102,42 @@ E
     is( $st, 0, 'exit 0' );
     is( $err, '', 'nothing on STDERR' );
     is( $out, "dumpfh: 1; walkers $walkers\n", "dumpfh returned 1, walked with $walkers thread(s)" );
-    my ( $rc, $dump ) = cpmat( "$d/p.pmat", 'dump' );
-    is( $rc, 0, 'the piped dump parses' );
+    check_whole( "$d/p.pmat", 'the piped dump' );
+};
+
+subtest 'dumpfh() on a handle part-way into a file: the dump follows its bytes' => sub {
+    # The shared writers align their write(2)s to the file's offsets, which
+    # here start at an odd one.
+    my $d = fresh_shared_dir();
+    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 }, '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
+my $d = shift; $| = 1;
+open my $fh, '>', "$d/f.bin" or die "open: $!";
+binmode $fh;
+print $fh "P" x 300_007;
+my $ok = Devel::MAT::Dumper::dumpfh( $fh );
+close $fh or die "close: $!";
+print "dumpfh: $ok; walkers ", Devel::MAT::Dumper::_last_walkers(), "\n";
+E
+    is( $st, 0, 'exit 0' );
+    is( $err, '', 'nothing on STDERR' );
+    is( $out, "dumpfh: 1; walkers $walkers\n", "dumpfh returned 1, walked with $walkers thread(s)" );
+    open my $in, '<:raw', "$d/f.bin" or die "f.bin: $!";
+    my $all = do { local $/; <$in> };
+    is( substr( $all, 0, 300_007 ), "P" x 300_007, 'the bytes before the dump are untouched' );
+    is( substr( $all, 300_007, 4 ), 'PMAT', 'the dump starts right after them' );
+    open my $o, '>:raw', "$d/f.pmat" or die "f.pmat: $!";
+    print $o substr( $all, 300_007 );
+    close $o or die "f.pmat: $!";
+    check_whole( "$d/f.pmat", 'the dump after the prefix' );
+};
+
+# FILE (a dump of $HEAP) parses, has no SV twice, and holds the 3 MiB
+# string whole.
+sub check_whole
+{
+    my ( $file, $what ) = @_;
+    my ( $rc, $dump ) = cpmat( $file, 'dump' );
+    is( $rc, 0, "$what parses" );
     my @lines = split /\n/, $dump;
     my @sv = map { /^SV (0x[0-9a-f]+) / ? $1 : () } @lines;
     my %seen;
@@ -112,7 +146,7 @@ E
     # (Line by line: one regex over the whole 77 MB text backtracks for minutes.)
     my @big = map { /^SV 0x\S+ SCALAR .* pvlen=3145728 pv="(B*)"/ ? $1 : () } @lines;
     ok( @big && !grep( { length != 3 << 20 } @big ), 'the 3 MiB string, whole' );
-};
+}
 
 subtest 'a write failing part-way stops both walkers' => sub {
     my $d = fresh_shared_dir();

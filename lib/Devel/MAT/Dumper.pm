@@ -522,7 +522,10 @@ walk with one helper thread when the process may run on more than one CPU
 writes through a 512 KiB buffer of its own, and every write carries whole
 records (an SV with its magic), so their records interleave in the file but
 never mix (readers, Devel::MAT's among them, do not depend on record
-order).  The helper has every signal blocked, runs no Perl code and has
+order).  The buffers (and the up to 256 KiB a write(2) leaves for the next
+one, so that writes start and end on 256 KiB boundaries of the file) are
+mapped for the dump and unmapped after it: about 1.3 MiB while it runs,
+nothing from C<malloc>.  The helper has every signal blocked, runs no Perl code and has
 ended when the dump returns; where no thread can be started (a process
 limit, say) the dump walks alone, as the immediate SIGABRT handler and the
 fork-mode child always do.

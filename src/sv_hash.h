@@ -87,6 +87,44 @@ static UV table_size(const HV *hv, const HE *const *buckets, STRLEN max, int has
 /* Keys up to this long are written in the single pass below. */
 #define HASH_INLINE_KEY 4096
 
+/* The entries of the one-pass write, from p on, not past limit; adds each
+ * entry's bytes to *size_io and each entry written to *n_io.  Returns the
+ * end, or NULL when they do not all fit (or a key is longer than
+ * HASH_INLINE_KEY).  Inlined with strtab and sharekeys as constants for
+ * the common hash, so the tests on them fold away. */
+static inline __attribute__((always_inline)) unsigned char *
+put_entries(pTHX_ unsigned char *p, const unsigned char *limit, HE *const *buckets,
+            STRLEN max, const int strtab, const int sharekeys, UV *size_io, UV *n_io)
+{
+    HE *const *b = buckets;
+    HE *const *const bend = buckets + max + 1;
+    UV size = *size_io, n = *n_io;
+
+    for (; b < bend; b++) {
+        const HE *he;
+
+        for (he = *b; he; he = HeNEXT(he)) {
+            const HEK *hek = HeKEY_hek(he);
+            const I32 klen = HEK_LEN(hek);
+            const SV *val = HeVAL(he);
+
+            size += ENTRY_SIZE(he, sharekeys);
+            if (klen == HEf_SVKEY || (!strtab && val == &PL_sv_placeholder))
+                continue;                       /* not an entry for the reader */
+            if ((STRLEN)klen > HASH_INLINE_KEY
+                || (size_t)(limit - p) < PMAT_UINT_SIZE + (STRLEN)klen + PMAT_PTR_SIZE)
+                return NULL;
+            p = pmat_p_uint(p, (UV)klen);
+            p = pmat_p_mem(p, HEK_KEY(hek), (STRLEN)klen);
+            p = pmat_p_ptr(p, strtab ? NULL : val);
+            n++;
+        }
+    }
+    *size_io = size;
+    *n_io = n;
+    return p;
+}
+
 /* Not inlined into the walk: a hash is one SV in ten or so, and its loops
  * would cost every other SV the registers they need. */
 static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV *hv_c)
@@ -121,29 +159,18 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
      * simply starts over. */
     if (namelen <= HASH_INLINE_KEY && !w->err && w->cap - w->len >= head_len) {
         unsigned char *const start = pmat_cursor(w);
-        unsigned char *const limit = w->buf + w->cap;
         unsigned char *p = start + head_len;
-        int fits = 1;
 
         if (buckets) {
-            for (i = 0; i <= max && fits; i++)
-                for (he = buckets[i]; he; he = HeNEXT(he)) {
-                    size += ENTRY_SIZE(he, sharekeys);
-                    if (ENTRY_WRITTEN(he, strtab)) {
-                        STRLEN klen = (STRLEN)HeKLEN(he);
-                        if (klen > HASH_INLINE_KEY
-                            || (size_t)(limit - p) < PMAT_UINT_SIZE + klen + PMAT_PTR_SIZE) {
-                            fits = 0;
-                            break;
-                        }
-                        p = pmat_p_uint(p, (UV)klen);
-                        p = pmat_p_mem(p, HeKEY(he), klen);
-                        p = pmat_p_ptr(p, strtab ? NULL : HeVAL(he));
-                        n++;
-                    }
-                }
+            /* Nearly every hash shares its keys and is not the string
+             * table: that pass with both as constants. */
+            if (!strtab && sharekeys)
+                p = put_entries(aTHX_ p, w->buf + w->cap, buckets, max, 0, 1, &size, &n);
+            else
+                p = put_entries(aTHX_ p, w->buf + w->cap, buckets, max, strtab, sharekeys,
+                                &size, &n);
         }
-        if (fits) {
+        if (p) {
             unsigned char *q = put_hash_fixed(start, hv, size, n, aux, meta, name != NULL);
             if (name) {
                 q = pmat_p_uint(q, (UV)namelen);

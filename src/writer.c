@@ -55,12 +55,27 @@ int pmat_writer_init(pmat_writer *w, int fd)
     return writer_init_cap(w, fd, PMAT_WRITER_BUFSIZE);
 }
 
-/* write(2) all of [p, p+n), retrying short writes and EINTR (a signal that
- * arrives while we dump must not cut the file short).  Returns 0 or errno. */
-static int write_all(int fd, const unsigned char *p, size_t n, uint64_t *written)
+/* write(2) a then b, whole: short writes and EINTR are retried (a signal
+ * that arrives while we dump must not cut the file short).  Returns 0 or
+ * errno. */
+static int write_two(int fd, const unsigned char *a, size_t na,
+                     const unsigned char *b, size_t nb, uint64_t *written)
 {
-    while (n) {
-        ssize_t got = write(fd, p, n);
+    while (na || nb) {
+        struct iovec iov[2];
+        int cnt = 0;
+        ssize_t got;
+        size_t k;
+
+        if (na) {
+            iov[cnt].iov_base = (void *)a;
+            iov[cnt++].iov_len = na;
+        }
+        if (nb) {
+            iov[cnt].iov_base = (void *)b;
+            iov[cnt++].iov_len = nb;
+        }
+        got = writev(fd, iov, cnt);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -68,11 +83,24 @@ static int write_all(int fd, const unsigned char *p, size_t n, uint64_t *written
         }
         if (got == 0)
             return ENOSPC;
-        p += got;
-        n -= (size_t)got;
         *written += (uint64_t)got;
+        k = (size_t)got < na ? (size_t)got : na;
+        if (k) {
+            a += k;
+            na -= k;
+        }
+        k = (size_t)got - k;
+        if (k) {
+            b += k;
+            nb -= k;
+        }
     }
     return 0;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n, uint64_t *written)
+{
+    return write_two(fd, p, n, NULL, 0, written);
 }
 
 /* ---- shared mode: writers on several threads, one fd ------------------ */
@@ -143,41 +171,6 @@ static void shared_hold(pmat_writer *w)
         outfile_lock(w->shared);
         w->holding = 1;
     }
-}
-
-/* write(2) a then b, whole (short writes and EINTR retried as in
- * write_all).  Returns 0 or errno. */
-static int write_two(int fd, const unsigned char *a, size_t na,
-                     const unsigned char *b, size_t nb, uint64_t *written)
-{
-    while (na) {
-        struct iovec iov[2];
-        ssize_t got;
-
-        iov[0].iov_base = (void *)a;
-        iov[0].iov_len = na;
-        iov[1].iov_base = (void *)b;
-        iov[1].iov_len = nb;
-        got = writev(fd, iov, nb ? 2 : 1);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno ? errno : EIO;
-        }
-        if (got == 0)
-            return ENOSPC;
-        *written += (uint64_t)got;
-        if ((size_t)got < na) {
-            a += got;
-            na -= (size_t)got;
-        }
-        else {
-            b += (size_t)got - na;
-            nb -= (size_t)got - na;
-            na = 0;
-        }
-    }
-    return write_all(fd, b, nb, written);
 }
 
 /* Append [p, p+n) to the file (the lock held): the carry and as much of p

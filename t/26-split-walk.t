@@ -92,16 +92,8 @@ E
 
 subtest 'dumpfh() to a pipe: the writers take turns, units stay whole' => sub {
     my $d = fresh_shared_dir();
-    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 }, '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
-my $d = shift; $| = 1;
-open my $pipe, "| cat > '$d/p.pmat'" or die "cat: $!";
-my $ok = Devel::MAT::Dumper::dumpfh( $pipe );
-close $pipe or die "cat failed: $?";
-print "dumpfh: $ok; walkers ", Devel::MAT::Dumper::_last_walkers(), "\n";
-E
-    is( $st, 0, 'exit 0' );
-    is( $err, '', 'nothing on STDERR' );
-    is( $out, "dumpfh: 1; walkers $walkers\n", "dumpfh returned 1, walked with $walkers thread(s)" );
+    dumpfh_ok( $d, q{open my $fh, "| cat > '$d/p.pmat'" or die "cat: $!";},
+               q{close $fh or die "cat failed: $?";} );
     check_whole( "$d/p.pmat", 'the piped dump' );
 };
 
@@ -109,18 +101,8 @@ subtest 'dumpfh() on a handle part-way into a file: the dump follows its bytes' 
     # The shared writers align their write(2)s to the file's offsets, which
     # here start at an odd one.
     my $d = fresh_shared_dir();
-    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 }, '-MDevel::MAT::Dumper', '-e', $HEAP . <<'E', $d );
-my $d = shift; $| = 1;
-open my $fh, '>', "$d/f.bin" or die "open: $!";
-binmode $fh;
-print $fh "P" x 300_007;
-my $ok = Devel::MAT::Dumper::dumpfh( $fh );
-close $fh or die "close: $!";
-print "dumpfh: $ok; walkers ", Devel::MAT::Dumper::_last_walkers(), "\n";
-E
-    is( $st, 0, 'exit 0' );
-    is( $err, '', 'nothing on STDERR' );
-    is( $out, "dumpfh: 1; walkers $walkers\n", "dumpfh returned 1, walked with $walkers thread(s)" );
+    dumpfh_ok( $d, q{open my $fh, '>', "$d/f.bin" or die "open: $!"; binmode $fh; print $fh "P" x 300_007;},
+               q{close $fh or die "close: $!";} );
     open my $in, '<:raw', "$d/f.bin" or die "f.bin: $!";
     my $all = do { local $/; <$in> };
     is( substr( $all, 0, 300_007 ), "P" x 300_007, 'the bytes before the dump are untouched' );
@@ -130,6 +112,22 @@ E
     close $o or die "f.pmat: $!";
     check_whole( "$d/f.pmat", 'the dump after the prefix' );
 };
+
+# Runs $HEAP, then dumpfh() onto the handle $fh that the code OPEN makes
+# (with $d the directory), closed by the code CLOSE; checks that the program
+# exited 0, said nothing on STDERR, and that dumpfh returned true after a
+# walk by the expected number of threads.
+sub dumpfh_ok
+{
+    my ( $d, $open, $close ) = @_;
+    my $prog = $HEAP . join "\n", 'my $d = shift; $| = 1;', $open,
+        'my $ok = Devel::MAT::Dumper::dumpfh( $fh );', $close,
+        'print "dumpfh: $ok; walkers ", Devel::MAT::Dumper::_last_walkers(), "\n";', '';
+    my ( $st, $out, $err ) = run_perl( { dir => $d, timeout => 60 }, '-MDevel::MAT::Dumper', '-e', $prog, $d );
+    is( $st, 0, 'exit 0' );
+    is( $err, '', 'nothing on STDERR' );
+    is( $out, "dumpfh: 1; walkers $walkers\n", "dumpfh returned 1, walked with $walkers thread(s)" );
+}
 
 # FILE (a dump of $HEAP) parses, has no SV twice, and holds the 3 MiB
 # string whole.

@@ -75,7 +75,10 @@ static int write_two(int fd, const unsigned char *a, size_t na,
             iov[cnt].iov_base = (void *)b;
             iov[cnt++].iov_len = nb;
         }
-        got = writev(fd, iov, cnt);
+        /* One piece (always so for the in-line writer, which runs in
+         * signal handlers and the fork child): plain write(2), on POSIX's
+         * list of async-signal-safe calls, as writev is not. */
+        got = cnt == 1 ? write(fd, iov[0].iov_base, iov[0].iov_len) : writev(fd, iov, cnt);
         if (got < 0) {
             if (errno == EINTR)
                 continue;

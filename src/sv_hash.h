@@ -17,8 +17,10 @@
 
 /* An entry that exists for the reader: not a restricted hash's placeholder,
  * and with a plain key (an SV key only appears in a tied hash's iterator). */
-#define ENTRY_WRITTEN(he, strtab) \
-    (HeKLEN(he) != HEf_SVKEY && ((strtab) || HeVAL(he) != &PL_sv_placeholder))
+#define ENTRY_WRITTEN(he, strtab) ENTRY_WRITTEN_KV(HeKLEN(he), HeVAL(he), strtab)
+/* The same from the key length and value already read. */
+#define ENTRY_WRITTEN_KV(klen, val, strtab) \
+    ((klen) != HEf_SVKEY && ((strtab) || (val) != &PL_sv_placeholder))
 
 static void put_entry(pmat_writer *w, const HE *he, int strtab)
 {
@@ -109,8 +111,8 @@ put_entries(pTHX_ unsigned char *p, const unsigned char *limit, HE *const *bucke
             const SV *val = HeVAL(he);
 
             size += ENTRY_SIZE(he, sharekeys);
-            if (klen == HEf_SVKEY || (!strtab && val == &PL_sv_placeholder))
-                continue;                       /* not an entry for the reader */
+            if (!ENTRY_WRITTEN_KV(klen, val, strtab))
+                continue;
             if ((STRLEN)klen > HASH_INLINE_KEY
                 || (size_t)(limit - p) < PMAT_UINT_SIZE + (STRLEN)klen + PMAT_PTR_SIZE)
                 return NULL;

@@ -81,7 +81,6 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
 
     d.max_string = max_string;
     d.unknown_svs = 0;
-    d.out = NULL;
     /* Not from a signal handler (those come through the prealloc entry):
      * the arena walk can be split with a helper thread, the two writers
      * taking turns at the fd. */
@@ -92,11 +91,9 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
 #else
     err = pmat_outfile_init(&out, fd);
     if (!err) {
-        err = pmat_writer_init_shared(&d.w, &out, PMAT_WRITER_BUFSIZE / 2);
+        err = pmat_writer_init_shared(&d.w, &out, PMAT_WALKER_BUFSIZE);
         if (err)
             pmat_outfile_destroy(&out);
-        else
-            d.out = &out;
     }
     else
         err = pmat_writer_init(&d.w, fd);
@@ -107,7 +104,7 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
     /* Frees the buffer; err already holds any failure of the flush. */
     if (pmat_writer_finish(&d.w) && !err)
         err = d.w.err;
-    if (d.out)
+    if (d.w.shared)
         pmat_outfile_destroy(&out);
     return err;
 }
@@ -119,6 +116,5 @@ int pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_
     d.max_string = max_string;
     d.unknown_svs = 0;
     pmat_writer_init_buf(&d.w, fd, buf, cap);   /* maybe in a signal handler: no thread */
-    d.out = NULL;
     return dump_into(aTHX_ &d);
 }

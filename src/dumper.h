@@ -96,9 +96,8 @@ typedef struct pmat_dump {
     pmat_writer w;
     IV          max_string;      /* bytes of each PV written; < 0: all */
     UV          unknown_svs;     /* SVs of a type we do not know, left out */
-    /* Set (and w in shared mode on it) when the arena walk may be split
-     * with a helper thread; NULL in signal handlers and the fork child. */
-    struct pmat_outfile *out;
+    /* The arena walk may be split with a helper thread when w is in shared
+     * mode (w.shared set); never in signal handlers or the fork child. */
 } pmat_dump;
 
 /* The format's UINT is the width of a perl UV. */

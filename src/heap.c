@@ -250,10 +250,6 @@ static void *heap_helper_main(void *arg)
     return NULL;
 }
 
-/* Bytes of buffer per walker when the walk is split: the two together use
- * what the single writer's buffer does, so the dump's extra memory stays. */
-#define HELPER_BUFSIZE (PMAT_WRITER_BUFSIZE / 2)
-
 /* CPUs this process may run on: a process pinned to one (taskset, a
  * cpuset) gains nothing from a second walker. */
 static long usable_cpus(void)
@@ -285,8 +281,7 @@ static int heap_helper_start(pTHX_ heap_helper *h, pmat_dump *d, arena_share *sh
     h->share = share;
     h->d.max_string = d->max_string;
     h->d.unknown_svs = 0;
-    h->d.out = d->out;
-    if (pmat_writer_init_shared(&h->d.w, d->out, HELPER_BUFSIZE) != 0)
+    if (pmat_writer_init_shared(&h->d.w, d->w.shared, PMAT_WALKER_BUFSIZE) != 0)
         return 0;
     sigfillset(&all);
     ok = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
@@ -332,7 +327,7 @@ void write_heap(pTHX_ pmat_dump *d)
     int helped = 0;
 
     share.next = PL_sv_arenaroot;
-    if (d->out) {
+    if (d->w.shared) {
         /* What the main writer holds so far (header, roots, stack) goes
          * first; then both threads walk, each taking arenas as it goes. */
         if (pmat_writer_flush(&d->w))

@@ -249,7 +249,6 @@ static void shared_send(pmat_writer *w, size_t n, int drain)
         memmove(w->buf, w->buf + n, w->len - n);
     w->len -= n;
     w->boundary = w->boundary > n ? w->boundary - n : 0;
-    w->sent += n;
 }
 
 /* Room for need more bytes: first send the whole units; if the unit under
@@ -285,8 +284,6 @@ static void shared_put_big(pmat_writer *w, const void *src, size_t n)
     shared_hold(w);
     shared_send(w, w->len, 0);
     shared_write(w, src, n, 0);
-    if (!w->err)
-        w->sent += n;
 }
 
 /* Not shared: write the pending bytes, all of them (whole), or only up to

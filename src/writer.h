@@ -26,6 +26,9 @@
 #pragma GCC visibility push(hidden)
 
 #define PMAT_WRITER_BUFSIZE (1024 * 1024)
+/* Each walker's buffer when the walk is split: the two together use what
+ * the single writer's buffer does, so the dump's extra memory stays. */
+#define PMAT_WALKER_BUFSIZE (PMAT_WRITER_BUFSIZE / 2)
 
 /* The file offset every write(2) but the last starts and ends on, for the
  * in-line writer: writes that cover whole pages of the page cache are
@@ -48,7 +51,7 @@ typedef struct pmat_writer {
     size_t         cap;
     int            err;      /* 0, or the errno of the first failure */
     uint64_t       written;  /* bytes handed to write(2) so far */
-    uint64_t       sent;     /* bytes of the file before buf[0] */
+    uint64_t       sent;     /* in-line: bytes of the file before buf[0] */
     /* Shared mode (pmat_writer_init_shared): several writers, one per
      * thread, append whole units of records to the same fd. */
     struct pmat_outfile *shared;

@@ -221,6 +221,9 @@ void write_header(pTHX_ pmat_dump *d);
 UV   pmat_touch_heap(pTHX);
 void write_roots(pTHX_ pmat_dump *d);
 void write_stack(pTHX_ pmat_dump *d);
+/* How many slots of a value-stack AV are live (stack.c); any other AV
+ * gets fill back. */
+SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill);
 void write_heap(pTHX_ pmat_dump *d);
 /* Threads that walked the arenas in the last dump (1, or 2 when split). */
 int  pmat_last_walkers(void);

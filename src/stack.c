@@ -6,9 +6,24 @@
  * (the slot perl keeps below every frame, normally &PL_sv_undef) up to and
  * including *PL_stack_sp.  During Devel::MAT::Dumper::dump() the XSUB's own
  * arguments are still on it (an XSUB's dXSARGS does not move PL_stack_sp).
- * Only the innermost stack is written: the outer stacks of the stackinfo
- * chain (sort blocks, tie methods, signal handlers...) are AVs in the heap
- * and are dumped there.
+ * Only the innermost stack is written here: every stack of the stackinfo
+ * chain (the main one, sort blocks, tie methods, signal handlers...) is
+ * also an AV in the heap and is dumped there, as an ARRAY of its live
+ * slots only (pmat_stack_live_fill).
+ *
+ * A stack's AvFILLp is not its depth.  Perl keeps the depth of the running
+ * stack in PL_stack_sp and writes it back to AvFILLp only when it switches
+ * stacks (SWITCHSTACK), so the running stack's AvFILLp is whatever it was
+ * at the last switch: slots past PL_stack_sp hold SVs long freed or reused,
+ * and slots below it may be missing.  The stacks of the chain:
+ *
+ *   PL_curstackinfo->si_prev...  suspended under the running one; their
+ *                                AvFILLp was set when perl switched away
+ *   PL_curstackinfo              running: PL_stack_sp - PL_stack_base
+ *   PL_curstackinfo->si_next...  kept for reuse by the next PUSHSTACK (a
+ *                                tied FETCH's, a sort block's); nothing is
+ *                                on them, and PUSHSTACK resets their fill
+ *                                to 0: only the base slot is live
  */
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
@@ -30,4 +45,19 @@ void write_stack(pTHX_ pmat_dump *d)
             return;
         pmat_put_ptr_nocheck(w, *p);
     }
+}
+
+SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill)
+{
+    const PERL_SI *si;
+
+    if (!PL_curstackinfo)
+        return fill;
+    if (av == PL_curstack)
+        return (PL_stack_base == AvARRAY(av) && PL_stack_sp >= PL_stack_base)
+             ? PL_stack_sp - PL_stack_base : fill;
+    for (si = PL_curstackinfo->si_next; si; si = si->si_next)
+        if (av == si->si_stack)
+            return fill < 0 ? fill : 0;
+    return fill;
 }

@@ -21,6 +21,16 @@ PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     size_t nbytes, inline_bytes;
     unsigned char *p;
 
+    /* A value stack is neither REAL nor REIFY (unless perl counts the
+     * stack's references, PERL_RC_STACK), and its AvFILLp is not its
+     * depth: see stack.c. */
+#ifdef PERL_RC_STACK
+    if (array)
+#else
+    if (array && !(SvFLAGS(av) & (SVpav_REAL | SVpav_REIFY)))
+#endif
+        n = pmat_stack_live_fill(aTHX_ av, n - 1) + 1;
+
     if (n < 0)
         n = 0;
     /* The slots allocated: AvMAX+1 from AvARRAY on, plus those shift() left

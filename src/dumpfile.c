@@ -7,7 +7,9 @@
  * the final name, a symlink planted at the final name is replaced rather than
  * written through, and a failed dump leaves nothing behind.  Files are not
  * fsync'd: the rename protects against the process dying mid-dump, not
- * against the machine doing so.
+ * against the machine doing so.  Its descriptor is above 2 and close-on-exec
+ * (fd_above_stdio): the one descriptor a dump opens, whether it is written
+ * here, by the walk's helper thread or by a fork-mode child.
  *
  * Everything a trigger does from the moment it starts is async-signal-safe
  * in practice: fixed buffers, no malloc (the SIGABRT path uses a buffer
@@ -197,8 +199,33 @@ static int final_name(char *out, size_t cap, const char *tmpl, unsigned long n)
     return b.overflow ? ENAMETOOLONG : 0;
 }
 
+/* A daemon often runs with fd 0, 1 or 2 closed, and open() hands out the
+ * lowest free number: a dump opened as fd 2 would take our own "Dumping
+ * to ..." line into byte 0, one kept as fd 1 (-eager_open) would be written
+ * over by the next reopen of STDOUT, and a child would inherit it as its
+ * stdio.  So a dump's fd always lies above them, close-on-exec.  Returns
+ * the new fd, or -1 with errno set (fd is closed either way). */
+static int fd_above_stdio(int fd)
+{
+    int moved, err;
+
+    if (fd > 2)
+        return fd;
+#ifdef F_DUPFD_CLOEXEC
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+#else
+    moved = fcntl(fd, F_DUPFD, 3);
+    if (moved >= 0)
+        fcntl(moved, F_SETFD, FD_CLOEXEC);
+#endif
+    err = errno;
+    close(fd);
+    errno = err;
+    return moved;
+}
+
 /* Create a new temporary file next to final; its name goes to tmp.
- * Returns the fd, or -1 with errno set. */
+ * Returns the fd (never 0, 1 or 2), or -1 with errno set. */
 static int create_temp(const char *final, char *tmp, size_t cap)
 {
     const char *slash = strrchr(final, '/');
@@ -224,8 +251,15 @@ static int create_temp(const char *final, char *tmp, size_t cap)
         /* O_EXCL: never an existing file and never through a symlink, even
          * a dangling one; O_NOFOLLOW says the same for old kernels. */
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0)
-            return fd;
+        if (fd >= 0) {
+            int moved = fd_above_stdio(fd);
+            if (moved < 0) {
+                int err = errno;
+                unlink(tmp);
+                errno = err;
+            }
+            return moved;
+        }
         if (errno != EEXIST && errno != EINTR)
             return -1;
     }

@@ -451,6 +451,13 @@ by dying.
 
 =back
 
+The file's descriptor is never 0, 1 or 2, and is close-on-exec.  A daemon
+that runs with STDIN, STDOUT or STDERR closed gets a complete dump all the
+same (otherwise the file would become the lowest free descriptor, and a dump
+on fd 2 would take the C<Dumping to ...> line into its first bytes); the
+messages then go nowhere.  The same holds for the file L</-eager_open> keeps
+open, and in L</FORK MODE>.
+
 Files are not fsync'd: the rename protects against the process dying or
 being killed mid-dump, not against the machine crashing.
 

@@ -162,6 +162,24 @@ _arm_abrt()
   }
 
 void
+_quit_through_end()
+  CODE:
+  {
+    int err = pmat_quit_through_end();
+    if (err)
+        croak("Devel::MAT::Dumper: cannot install the SIGQUIT handler: %s\n", strerror(err));
+  }
+
+void
+_no_debug(cv)
+    CV *cv
+  CODE:
+    /* Under perl -d every sub call goes through DB::sub unless the sub is
+     * CvNODEBUG; a DB::sub that cannot pass a call on (goto $DB::sub with a
+     * sub's name) would then stop our END dump or signal handler. */
+    CvNODEBUG_on(cv);
+
+void
 _run_last_at_end(cv)
     CV *cv
   CODE:

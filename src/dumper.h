@@ -271,6 +271,9 @@ int  pmat_trigger(pTHX_ const char *reason, IV max_string);
 /* Run a dump from an immediate (unsafe) SIGABRT handler, then re-raise.
  * max_string_gv: *Devel::MAT::Dumper::MAX_STRING (read there, not looked up). */
 int  pmat_arm_abrt(GV *max_string_gv);
+/* Keeps perl's SIGQUIT handler installed through the END blocks and
+ * global destruction (dumpfile.c); 0 or errno. */
+int  pmat_quit_through_end(void);
 /* Is a dump being written right now? */
 int  pmat_dump_in_progress(void);
 

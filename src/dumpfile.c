@@ -781,6 +781,39 @@ int pmat_trigger(pTHX_ const char *reason, IV max_string)
     return trigger(aTHX_ reason, max_string, NULL);
 }
 
+/* ---- SIGQUIT through the END blocks ------------------------------------ */
+
+/* perl's main() resets every signal whose C handler is perl's own
+ * (PL_csighandlerp) to SIG_DFL after the main program has run and before
+ * perl_destruct runs the END blocks, so a SIGQUIT in an END block or in
+ * global destruction would take the default action and end the program
+ * with a core.  This handler is not perl's, so it stays installed; it hands
+ * the signal to perl's, which defers it to the next op as before. */
+static void quit_forward(int sig)
+{
+#ifdef PL_csighandler1p
+    (*PL_csighandler1p)(sig);
+#else
+    /* perls before 5.32 have only the one-argument handler */
+    (*PL_csighandlerp)(sig);
+#endif
+}
+
+int pmat_quit_through_end(void)
+{
+    struct sigaction cur, sa;
+
+    if (sigaction(SIGQUIT, NULL, &cur) < 0)
+        return errno;
+    /* Only over perl's own handler: one the program installed in C is not
+     * ours to wrap. */
+    if (cur.sa_handler != (void (*)(int))PL_csighandlerp || (cur.sa_flags & SA_SIGINFO))
+        return 0;
+    sa = cur;
+    sa.sa_handler = quit_forward;
+    return sigaction(SIGQUIT, &sa, NULL) < 0 ? errno : 0;
+}
+
 /* ---- the immediate SIGABRT handler ------------------------------------- */
 
 static void abrt_handler(int sig)

@@ -8,6 +8,13 @@ our $VERSION = '0.01';
 require XSLoader;
 XSLoader::load( __PACKAGE__, $VERSION );
 
+# What runs when a trigger fires is never routed through the debugger's
+# DB::sub (perl -d): a debugger may not pass the call on (see _no_debug in
+# Dumper.xs).  The handlers made at import get the same by _undebugged.
+_no_debug( $_ ) for \&_trigger, \&_chain, \&_is_handler;
+
+sub _undebugged { _no_debug( $_[0] ); return $_[0] }
+
 # Bytes of each string value written into a dump; negative writes them whole.
 our $MAX_STRING = 256;
 
@@ -33,7 +40,25 @@ my %signo;
     @signo{@names} = @nums;
 }
 
-my $END_armed;
+# One END block of ours, run after every other one: the END dump if armed,
+# then, if our SIGQUIT handler is still the one installed, SIGQUIT ignored
+# for the rest of the process's life.  Global destruction comes next: no
+# time for a dump of a heap being torn down, and a Perl handler is not
+# called reliably then.
+my ( $END_armed, $END_dump, $QUIT_handler );
+
+sub _at_end
+{
+    _trigger( 'END' ) if $END_dump;
+    $SIG{QUIT} = 'IGNORE'
+        if $QUIT_handler && ref $SIG{QUIT} && $SIG{QUIT} == $QUIT_handler;
+}
+_no_debug( \&_at_end );
+
+sub _arm_end
+{
+    _run_last_at_end( \&_at_end ) unless $END_armed++;
+}
 
 sub import
 {
@@ -89,12 +114,12 @@ sub _arm
     my ( $what ) = @_;
 
     if ( $what eq 'END' ) {
-        return if $END_armed++;
-        _run_last_at_end( sub { _trigger( 'END' ) } );
+        $END_dump = 1;
+        _arm_end();
     }
     elsif ( $what eq 'DIE' ) {
         my $old = $SIG{__DIE__};
-        $SIG{__DIE__} = sub {
+        $SIG{__DIE__} = _undebugged sub {
             # $^S: true inside an eval, undef while compiling -- only a die
             # that is about to end the program is dumped.
             _trigger( 'DIE' ) if defined $^S and !$^S;
@@ -105,7 +130,7 @@ sub _arm
     }
     elsif ( $what eq 'WARN' ) {
         my $old = $SIG{__WARN__};
-        $SIG{__WARN__} = sub {
+        $SIG{__WARN__} = _undebugged sub {
             _trigger( 'WARN' );
             if ( _is_handler( $old ) ) {
                 _chain( $old, @_ );
@@ -119,7 +144,11 @@ sub _arm
     }
     elsif ( $what eq 'SIGQUIT' ) {
         # Stays installed: every QUIT is a snapshot, then the program goes on.
-        $SIG{QUIT} = sub { _trigger( 'SIGQUIT' ) };
+        $SIG{QUIT} = $QUIT_handler = _undebugged sub { _trigger( 'SIGQUIT' ) };
+        # ... also in the END blocks, which perl's main() would otherwise
+        # leave without it (see dumpfile.c).
+        _quit_through_end();
+        _arm_end();
     }
     elsif ( $what eq 'SIGABRT' ) {
         # An immediate handler (in C, not deferred to the next op), so the
@@ -128,7 +157,7 @@ sub _arm
     }
     else {
         ( my $name = $what ) =~ s/\ASIG//;
-        $SIG{$name} = sub {
+        $SIG{$name} = _undebugged sub {
             _trigger( $what );
             # Then as if we had never been here: the default disposition, and
             # the signal again (delivered as soon as this handler returns).
@@ -220,7 +249,9 @@ between two perl ops, never in the middle of one, and while it is being
 written no other Perl signal handler runs.  Signals that arrive meanwhile
 wait until it is done; several SIGQUITs arriving during one dump make one
 more dump, not one each (perl counts a pending signal once).  So a burst of
-signals never crashes the program or nests dumps; it may produce fewer files
+signals never nests dumps, and never crashes the program: not while a file
+is being compiled (source filters included), not in an C<END> block, not in
+global destruction (see L</-dump_at_SIGQUIT>).  It may produce fewer files
 than signals.
 
 Mind that C<Ctrl-\> on a terminal sends SIGQUIT to the whole foreground
@@ -246,12 +277,25 @@ trigger tries again.
 The messages are written straight to file descriptor 2, bypassing PerlIO
 and C<$SIG{__WARN__}>.
 
+Under the debugger (C<perl -d>) the handlers, the C<END> block and the
+functions they call are not traced: no call of ours goes through
+C<DB::sub>, so a debugger that cannot pass a call on does not stop a dump.
+
 =head2 -dump_at_SIGQUIT
 
  $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT ...
 
 Every SIGQUIT writes a dump, then the program continues.  The handler stays
 installed (in C<$SIG{QUIT}>: assigning to C<$SIG{QUIT}> later replaces it).
+
+It stays installed through the C<END> blocks too, so a SIGQUIT there still
+dumps.  (Perl's own C<main()> sets every signal that has a Perl handler back
+to its default action before the C<END> blocks run; a SIGQUIT in an C<END>
+block would otherwise end the program with a core dump.  Other signals'
+Perl handlers, ours for L</-dump_at_SIGI<NAME>> included, are gone by then.)
+Once the last C<END> block has run, SIGQUIT is ignored for the rest of the
+process's life: global destruction is tearing the heap down, no time to dump
+it.  If the program has replaced C<$SIG{QUIT}> by then, its setting stands.
 
 =head2 -dump_at_SIGI<NAME>
 
@@ -517,6 +561,19 @@ stash, string table, C<%INC> glob, ...); the value stack; and the context
 stack (sub calls with their CV, C<@_> and old depth, C<eval> blocks, string
 C<eval>s with their code). The immortals C<undef>, C<yes> and C<no> are named
 in the roots, not written as records.
+
+The value stacks are written as their live part.  The running one (the
+STACK section, and its ARRAY record) ends at the top of the stack, not at
+its C<AvFILLp>, which perl updates only when it switches stacks; the stacks
+suspended under it (the main stack while a sort block or a tied method
+runs) end where they were left; the stacks perl keeps for reuse hold
+nothing but their base slot.  So no stack claims SVs freed since, or others
+that reuse their memory.
+
+A source filter's data SV is a PVIO that is no file handle: it is written
+as an IO without file numbers, its string buffer counted in its size, and
+its GV slots as the filter filled them (Filter::Util::Call keeps its object
+there, perl's UTF-16 reader a string).
 
 The dump is written without running any Perl code: hashes are read bucket by
 bucket (tie methods are not called and an C<each> iterator in progress is not

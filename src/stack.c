@@ -28,23 +28,37 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
+/* Perl's stacks (unless PERL_RC_STACK) and @DB::args hold no reference
+ * counts, so a slot can outlive its SV: the main program's part of the
+ * stack under an END block (FREETMPS ran at exit, the stack pointer stayed),
+ * @_'s elements that caller() copied into @DB::args.  Perl never reads
+ * those slots again; a freed SV's head stays in its arena with the flags
+ * SVTYPEMASK (SvIS_FREED), so it is safe to test, and such a slot is
+ * written as NULL instead of as a pointer to nothing. */
+void pmat_put_unowned_elems(pmat_writer *w, SV *const *elems, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const SV *sv = elems[i];
+        if (!pmat_reserve(w, PMAT_PTR_SIZE))
+            return;
+        pmat_put_ptr_nocheck(w, sv && SvIS_FREED(sv) ? NULL : sv);
+    }
+}
+
 void write_stack(pTHX_ pmat_dump *d)
 {
     pmat_writer *w = &d->w;
     SV **sp = PL_stack_sp;
     SV **base = PL_stack_base;
-    SV **p;
     UV count = (base && sp >= base) ? (UV)(sp - base) + 1 : 0;
 
     if (!pmat_reserve(w, PMAT_UINT_SIZE))
         return;
     pmat_put_uint_nocheck(w, count);
-
-    for (p = base; count && p <= sp; p++) {
-        if (!pmat_reserve(w, PMAT_PTR_SIZE))
-            return;
-        pmat_put_ptr_nocheck(w, *p);
-    }
+    if (count)
+        pmat_put_unowned_elems(w, base, (size_t)count);
 }
 
 SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill)

@@ -24,10 +24,13 @@ PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     /* A value stack is neither REAL nor REIFY (unless perl counts the
      * stack's references, PERL_RC_STACK), and its AvFILLp is not its
      * depth: see stack.c. */
+    /* Not REAL: the array owns no reference counts (a REIFY one, @_ or
+     * @DB::args, would take them only when modified). */
+    const int unowned = array && !AvREAL(av);
 #ifdef PERL_RC_STACK
     if (array)
 #else
-    if (array && !(SvFLAGS(av) & (SVpav_REAL | SVpav_REIFY)))
+    if (unowned && !AvREIFY(av))
 #endif
         n = pmat_stack_live_fill(aTHX_ av, n - 1) + 1;
 
@@ -49,6 +52,13 @@ PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     p = pmat_p_uint(p, (UV)n);
     /* Not REAL: @_ and backref lists do not own a refcount on their elements. */
     p = pmat_p_u8(p, AvREAL(av) ? 0 : 0x01);
+    /* An array that owns no references (a value stack, @_, @DB::args, a
+     * backref list) may hold SVs freed since they were put there. */
+    if (unowned) {
+        pmat_commit(w, p);
+        pmat_put_unowned_elems(w, array, (size_t)n);
+        return;
+    }
     if (nbytes <= ARRAY_INLINE_BYTES) {
         if (nbytes)
             p = pmat_p_mem(p, array, nbytes);

@@ -142,4 +142,36 @@ package Tied {
     check_dump( $after, 'after tied FETCHes', running_is_main => 1, fresh => \@fresh );
 }
 
+# --- 4. slots that outlive their SVs: an END dump after exit, @DB::args ------
+# exit() from inside a list leaves the main program's items on the main
+# stack (the stack pointer is not reset before the END blocks; FREETMPS has
+# freed the temporaries), and caller() from package DB copies @_'s elements
+# into @DB::args without counting references: both hold SVs freed since.
+# They go out as NULL, never as pointers to nothing.
+{
+    my $path = PMATTest::fresh_path();
+    my $prog = <<'PROG';
+sub args_to_db { package DB; my @c = caller(0); }
+sub pass_temps { args_to_db(@_) }
+pass_temps( map { [ $_ ] } 1 .. 10 );       # @DB::args: 10 freed arrays
+sub leave { my @t = map { {} } 1 .. 30; exit 0 }
+my @l = ( 1, 2, map( { {} } 1 .. 20 ), leave() );
+PROG
+    my $out = `"$^X" -Mblib -MDevel::MAT::Dumper=-dump_at_END,-file,"$path" -e '$prog' 2>&1`;
+    is( $?, 0, 'END after exit: the program exits 0' ) or diag $out;
+    my $d = cpmat_dump($path);
+    my $main = sv_at( $d, $d->{roots}{mainstack} );
+    cmp_ok( scalar @{ $main->{elems} }, '>=', 20, 'END after exit: the main program\'s items are still on the main stack' );
+    my %have = map { $_ => 1 } keys %{ $d->{svs} };
+    my %immortal = map { $_ => 1 } values %{ $d->{immortals} };
+    my @nothing = grep { $_ ne '0x0' && !$have{$_} && !$immortal{$_} } @{ $main->{elems} };
+    is_deeply( \@nothing, [], 'END after exit: every main stack slot is an SV of the dump or NULL' );
+    my ($dbargs) = grep { $_->{type} eq 'ARRAY' && @{ $_->{elems} || [] } == 10 && $_->{unreal} } values %{ $d->{svs} };
+    ok( $dbargs, 'END after exit: @DB::args has its 10 slots' );
+    is( scalar grep( { $_ eq '0x0' } @{ $dbargs ? $dbargs->{elems} : [] } ), 10,
+        'END after exit: ... all NULL, their SVs being freed' );
+    my @dangling = dangling_lines($path);
+    is_deeply( \@dangling, [], 'END after exit: no dangling pointers' );
+}
+
 done_testing;

@@ -568,7 +568,11 @@ its C<AvFILLp>, which perl updates only when it switches stacks; the stacks
 suspended under it (the main stack while a sort block or a tied method
 runs) end where they were left; the stacks perl keeps for reuse hold
 nothing but their base slot.  So no stack claims SVs freed since, or others
-that reuse their memory.
+that reuse their memory.  Within those slots, and in any other array that
+owns no reference counts (C<@_>, C<@DB::args>), a slot whose SV has been
+freed is written as NULL: perl leaves such slots behind (the main program's
+items on the stack under an C<END> block after C<exit>; C<@_>'s elements
+that C<caller> copied into C<@DB::args>) and never reads them again.
 
 A source filter's data SV is a PVIO that is no file handle: it is written
 as an IO without file numbers, its string buffer counted in its size, and

@@ -28,6 +28,29 @@ subtest 'perl -d with a DB::sub that cannot pass named calls on' => sub {
     ok( cpmat_ok( "$d/db-$_.pmat" ), "db-$_.pmat reads" ) for 0, 1;
 };
 
+# A debugger that traces every statement (a watchpoint does that, and a
+# session driven by scripted commands then waits at a prompt in our END
+# block: perl's own lib/perl5db.t hung so).  Our file is compiled without
+# the statement hooks, so DB::DB is never called in it.
+subtest 'perl -d tracing every statement never stops in our code' => sub {
+    my $d = tempdir( CLEANUP => 1 );
+    my $log = "$d/steps";
+    local $ENV{PERL5DB} = "BEGIN { \$DB::trace = 1 } sub DB::DB { my \@c = caller; open my \$fh, '>>', '$log' or die; print \$fh \"\$c[1]\\n\" }";
+    my ( $st, $out, $err ) = run_perl( { dir => $d },
+        "-MDevel::MAT::Dumper=-dump_at_END,-dump_at_SIGQUIT,-file,$d/t-NNN.pmat", '-d', '-e',
+        'my $x = 1; kill QUIT => $$; $x++; print "ran $x\n"' );
+    is( $st, 0, 'exit 0' );
+    is( $out, "ran 2\n", 'the program ran' );
+    open my $fh, '<', $log or die "$log: $!";
+    my @files = <$fh>;
+    ok( scalar( grep { /^-e$/ } @files ), 'the debugger traced the program (' . @files . ' statements)' );
+    # (the -M load runs two of the module's statements before the program)
+    shift @files while @files && $files[0] ne "-e\n";
+    is_deeply( [ grep { m{Devel/MAT/Dumper\.pm} } @files ], [], 'and not one statement of ours after the program started' );
+    like( $err, qr/^Dumping to \Q$d\E\/t-1\.pmat because of END$/m, 'END dumped' );
+    ok( cpmat_ok("$d/t-$_.pmat"), "t-$_.pmat reads" ) for 0, 1;
+};
+
 # perl drops a code handler in %SIG during global destruction, and a
 # SIGQUIT then takes the default action: a core dump.  Ours is turned into
 # SIG_IGN by our last END block instead.

@@ -1,5 +1,12 @@
 package Devel::MAT::Dumper;
 
+# Under the debugger (perl -d) this file is compiled without its statement
+# hooks (PERLDBf_LINE, 0x02, off until the end of the file): the debugger
+# never stops or steps in our END block or signal handlers, where a session
+# driven by scripted commands (a watchpoint, then 'c') would wait forever.
+# (Only this BEGIN block and the file's last statement keep them.)
+BEGIN { our $_perldb = $^P; $^P &= ~0x02 }
+
 use strict;
 use warnings;
 
@@ -186,6 +193,8 @@ sub _chain
     $h->( @args );
 }
 
+BEGIN { $^P = our $_perldb }
+
 1;
 
 __END__
@@ -279,7 +288,10 @@ and C<$SIG{__WARN__}>.
 
 Under the debugger (C<perl -d>) the handlers, the C<END> block and the
 functions they call are not traced: no call of ours goes through
-C<DB::sub>, so a debugger that cannot pass a call on does not stop a dump.
+C<DB::sub>, so a debugger that cannot pass a call on does not stop a dump,
+and the module is compiled without the debugger's statement hooks, so the
+debugger never stops or steps in our code (a session driven by scripted
+commands would wait at a prompt in our C<END> block).
 
 =head2 -dump_at_SIGQUIT
 

@@ -25,6 +25,15 @@
 #define PERL_NO_GET_CONTEXT
 #include "dumper.h"
 
+/* perl 5.34 renamed CxTRYBLOCK (an eval {}) to CxEVALBLOCK and added try {}
+ * blocks (CxTRY); before, an eval block is CxTRYBLOCK and there is no try. */
+#ifndef CxEVALBLOCK
+#  define CxEVALBLOCK(cx) CxTRYBLOCK(cx)
+#endif
+#ifndef CxTRY
+#  define CxTRY(cx) 0
+#endif
+
 static void write_ctx_common(pmat_writer *w, U8 type, const PERL_CONTEXT *cx)
 {
     const COP *cop = cx->blk_oldcop;

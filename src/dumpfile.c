@@ -312,9 +312,10 @@ static int write_and_rename(pTHX_ int fd, const char *tmp, const char *final,
  * by us for the length of the dump. */
 static void close_all_but(int keep)
 {
-    int lo = keep < 2 ? keep : 2, hi = keep < 2 ? 2 : keep;
     int i;
 #ifdef SYS_close_range
+    /* (close_range(2) is Linux 5.9+; older headers, as bullseye's, lack it) */
+    int lo = keep < 2 ? keep : 2, hi = keep < 2 ? 2 : keep;
     for (i = 0; i < lo; i++)
         close(i);
     if (hi > lo + 1)
@@ -791,10 +792,11 @@ int pmat_trigger(pTHX_ const char *reason, IV max_string)
  * the signal to perl's, which defers it to the next op as before. */
 static void quit_forward(int sig)
 {
-#ifdef PL_csighandler1p
+    /* PL_csighandlerp takes three arguments where perl uses SA_SIGINFO;
+     * 5.32 added PL_csighandler1p, the entry for a plain one-argument call. */
+#if PERL_VERSION_GE(5, 32, 0)
     (*PL_csighandler1p)(sig);
 #else
-    /* perls before 5.32 have only the one-argument handler */
     (*PL_csighandlerp)(sig);
 #endif
 }
@@ -822,8 +824,13 @@ static void abrt_handler(int sig)
     struct sigaction dfl;
 
     {
-        dTHX;                           /* NULL in a thread perl never saw */
-        if (aTHX) {
+        dTHX;
+#ifdef MULTIPLICITY
+        const int have_perl = aTHX != NULL;  /* NULL in a thread perl never saw */
+#else
+        const int have_perl = 1;             /* one interpreter, no context */
+#endif
+        if (have_perl) {
             /* No lookup by name here (that walks hashes the abort may have
              * caught half-changed): the GV found when the handler was
              * armed, and only a plain integer value is believed. */

@@ -277,7 +277,9 @@ static int heap_helper_start(pTHX_ heap_helper *h, pmat_dump *d, arena_share *sh
 
     if (usable_cpus() < 2)
         return 0;
-    h->perl = aTHX;
+#ifdef MULTIPLICITY
+    h->perl = aTHX;     /* the thread reads the caller's interpreter */
+#endif
     h->share = share;
     h->d.max_string = d->max_string;
     h->d.unknown_svs = 0;

@@ -25,25 +25,29 @@
 /* Number of argument slots of a save-stack type, or -1 if unknown. */
 static int save_argcount(U8 type)
 {
-#if defined(SAVEt_ARG0_MAX) && defined(SAVEt_ARG1_MAX) && defined(SAVEt_ARG2_MAX) && defined(SAVEt_MAX)
-    /* 5.38+: scope_types.h names the ends of the argument-count ranges. */
-    if (type <= SAVEt_ARG0_MAX) return 0;
-    if (type <= SAVEt_ARG1_MAX) return 1;
-    if (type <= SAVEt_ARG2_MAX) return 2;
-    if (type <= SAVEt_MAX)      return 3;
-    return -1;
+#if defined(MAX_SAVEt)
+    /* 5.38+: scope_types.h carries leave_scope()'s own table of counts. */
+    return type <= MAX_SAVEt ? leave_scope_arg_counts[type] : -1;
 #elif PERL_VERSION_GE(5, 36, 0) && !PERL_VERSION_GE(5, 37, 0)
     /* 5.36 (checked against its scope.h): the types are grouped by
-     * argument count; the last member of each group is named here.  Other
-     * versions renumber the types, so they get no guess from this table. */
+     * argument count; the last member of each group is named here. */
     if (type <= SAVEt_REGCONTEXT)   return 0;   /* SAVEt_ALLOC ..         */
     if (type <= SAVEt_STRLEN_SMALL) return 1;   /* SAVEt_TMPSFLOOR ..     */
     if (type <= SAVEt_APTR)         return 2;   /* SAVEt_AV ..            */
     if (type <= SAVEt_HINTS_HH)     return 3;   /* SAVEt_HELEM ..         */
     return -1;
+#elif PERL_VERSION_GE(5, 32, 0) && !PERL_VERSION_GE(5, 33, 0)
+    /* 5.32 (checked against its scope.h): no SAVEt_STRLEN_SMALL nor
+     * SAVEt_HINTS_HH yet, so the groups end one type earlier. */
+    if (type <= SAVEt_REGCONTEXT)   return 0;   /* SAVEt_ALLOC ..         */
+    if (type <= SAVEt_FREEPADNAME)  return 1;   /* SAVEt_TMPSFLOOR ..     */
+    if (type <= SAVEt_APTR)         return 2;   /* SAVEt_AV ..            */
+    if (type <= SAVEt_DELETE)       return 3;   /* SAVEt_HELEM ..         */
+    return -1;
 #else
-    /* A perl whose grouping we have not checked: rather than guess where
-     * the entries begin, record nothing. */
+    /* A perl whose grouping we have not checked (each release renumbers
+     * the types): rather than guess where the entries begin, record
+     * nothing. */
     PERL_UNUSED_ARG(type);
     return -1;
 #endif

@@ -32,7 +32,9 @@ PMAT_HOT_INLINE void write_ref(pTHX_ pmat_dump *d, const SV *sv, UV size, svtype
     p = pmat_cursor(w);
     p = pmat_p_sv_common_t(p, sv, PMAT_SVt_REF, size, t);
     p = pmat_p_u8(p, SvWEAKREF(sv) ? 0x01 : 0);
-    p = pmat_p_ptr(p, SvRV(sv));
+    /* (the cast: a DEBUGGING perl's SvRV goes through MUTABLE_SV, which
+     * takes a non-const pointer) */
+    p = pmat_p_ptr(p, SvRV((SV *)sv));
     p = pmat_p_ptr(p, NULL);                /* OURSTASH: no pad-name SVs since 5.22 */
     pmat_commit(w, p);
 }

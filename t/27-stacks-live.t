@@ -166,8 +166,9 @@ PROG
     my %immortal = map { $_ => 1 } values %{ $d->{immortals} };
     my @nothing = grep { $_ ne '0x0' && !$have{$_} && !$immortal{$_} } @{ $main->{elems} };
     is_deeply( \@nothing, [], 'END after exit: every main stack slot is an SV of the dump or NULL' );
-    my ($dbargs) = grep { $_->{type} eq 'ARRAY' && @{ $_->{elems} || [] } == 10 && $_->{unreal} } values %{ $d->{svs} };
-    ok( $dbargs, 'END after exit: @DB::args has its 10 slots' );
+    my $dbgv = glob_of( $d, 'DB::args' );
+    my $dbargs = $dbgv && sv_at( $d, $dbgv->{array} );
+    is( $dbargs && scalar @{ $dbargs->{elems} }, 10, 'END after exit: @DB::args has its 10 slots' );
     is( scalar grep( { $_ eq '0x0' } @{ $dbargs ? $dbargs->{elems} : [] } ), 10,
         'END after exit: ... all NULL, their SVs being freed' );
     my @dangling = dangling_lines($path);

@@ -654,19 +654,26 @@ int cm_open(cm *m, const char *path)
             cm_code_free(&c);
             continue;
         }
+        /* Only ARRAY records become PADLIST/PADNAMES/PAD: in a damaged file
+         * the pointer may lead to any record (a CODE that is its own pad),
+         * and the pad listings take their length from the array count,
+         * which the index checked against the file only for ARRAYs. */
         size_t j = cm_find(m, c.sv.u.code.padlist);
-        if (j != NO_IDX && !cm_is_immortal(m, c.sv.u.code.padlist)) {
+        if (j != NO_IDX && pmat_sv_type(m->f, j) == PMAT_SVt_ARRAY &&
+            !cm_is_immortal(m, c.sv.u.code.padlist)) {
             m->kind[j] = K_PADLIST;
             pair_add(&m->padcv, &m->npadcv, &cap, (uint32_t)j, (uint32_t)i);
         }
         j = cm_find(m, c.padnames_av);
-        if (j != NO_IDX && !cm_is_immortal(m, c.padnames_av)) {
+        if (j != NO_IDX && pmat_sv_type(m->f, j) == PMAT_SVt_ARRAY &&
+            !cm_is_immortal(m, c.padnames_av)) {
             m->kind[j] = K_PADNAMES;
             pair_add(&m->padcv, &m->npadcv, &cap, (uint32_t)j, (uint32_t)i);
         }
         for (size_t d = 0; d < c.npads; d++) {
             j = cm_find(m, c.pads[d]);
-            if (j == NO_IDX || cm_is_immortal(m, c.pads[d]))
+            if (j == NO_IDX || pmat_sv_type(m->f, j) != PMAT_SVt_ARRAY ||
+                cm_is_immortal(m, c.pads[d]))
                 continue;
             m->kind[j] = K_PAD;
             pair_add(&m->padcv, &m->npadcv, &cap, (uint32_t)j, (uint32_t)i);

@@ -643,7 +643,7 @@ static int cmd_count(cm *m, int argc, char **argv)
 
 /* ---- find ------------------------------------------------------------------ */
 
-enum { F_BLESSED, F_CV, F_IO, F_LEXICAL, F_MAGIC, F_NUM, F_PV, F_STRUCT };
+enum { F_BLESSED, F_CV, F_IO, F_LEXICAL, F_MAGIC, F_MAGICV2, F_NUM, F_PV, F_STRUCT };
 
 typedef struct filter {
     int type;
@@ -654,6 +654,7 @@ typedef struct filter {
     int has_fileno;
     const char *package, *file;
     uint64_t vtbl;
+    uint64_t funcs, auxsv;   /* find magicv2: 0 = any */
     regex_t re;          /* find pv --regexp: compiled when has_re */
     int has_re;
 } filter;
@@ -793,6 +794,32 @@ static int apply_filter(cm *m, const filter *fl, size_t idx, uint64_t *addr, cha
             return 0;
         *outtext = xstrdup(fl->arg);
         return 1;
+    }
+    case F_MAGICV2: {
+        /* Devel::MAT 0.56's filter: the first MagicV2 attachment that
+         * matches --funcs / --auxsv */
+        size_t first, nx = pmat_sv_extensions(m->f, *addr, &first);
+        for (size_t j = 0; j < nx; j++) {
+            pmat_ext x;
+            if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_MAGICv2)
+                continue;
+            if (fl->funcs && x.u.magicv2.funcs != fl->funcs)
+                continue;
+            int has_aux = cm_exists(m, x.u.magicv2.auxsv);
+            if (fl->auxsv && (!has_aux || x.u.magicv2.auxsv != fl->auxsv))
+                continue;
+            char *s = x.u.magicv2.funcs ? xasprintf("MagicV2 funcs 0x%" PRIx64, x.u.magicv2.funcs)
+                                        : xstrdup("MagicV2 funcs 0");
+            if (has_aux) {
+                char *o = cm_format_sv(m, x.u.magicv2.auxsv), *t = xasprintf("%s, with auxsv %s", s, o);
+                free(o);
+                free(s);
+                s = t;
+            }
+            *outtext = s;
+            return 1;
+        }
+        return 0;
     }
     case F_MAGIC: {
         size_t first, nx = pmat_sv_extensions(m->f, *addr, &first);
@@ -945,6 +972,13 @@ static int parse_filter(int argc, char **argv, int *pi, filter *fl)
         if (!o[0].set || !o[0].ival)
             return usage_err("find magic: expected --vtbl");
         fl->vtbl = (uint64_t)o[0].ival;
+    } else if (!strcmp(name, "magicv2")) {
+        fl->type = F_MAGICV2;
+        optspec o[] = { { "funcs", 'f', 'x', 0, 0, 0 }, { "auxsv", 'A', 'x', 0, 0, 0 }, { 0 } };
+        if ((i = parse_opts("find magicv2", o, argc, argv, i)) < 0)
+            return 2;
+        fl->funcs = (uint64_t)o[0].ival;
+        fl->auxsv = (uint64_t)o[1].ival;
     } else {
         return usage_err("find: unknown filter type '%s'", name);
     }

@@ -3,7 +3,7 @@
 # v0.6 dump from bench/gen-pmat --format 0.6 whose structure is known:
 # strtab (HEK users, paging, sorting, skip, filter), values --hek / --skip /
 # --no-sort / filter, show's name_hek, SHARED_HEK and MagicV2 lines, the
-# MagicV2 references in outrefs and inrefs.
+# MagicV2 references in outrefs and inrefs, find magicv2.
 #
 # Then, when a Debian sid chroot with Devel::MAT 0.56's pmat is there
 # ($PMAT056_CHROOT, default /var/cache/perl-matrix/chroots/sid; we must be
@@ -177,6 +177,13 @@ EOT
     $o = out( $file, 'outrefs', $obj );
     like( $o, qr/^s  the \$x field\s+SCALAR\(IV\) at 0x/m, 'outrefs of an OBJ: the $x field' );
     like( out( $file, 'identify', $obj ), qr/MagicV2 auxsv of SCALAR\(PV\) at \Q$mgsv\E/, 'identify: through MagicV2 auxsv' );
+    my $line = "SCALAR(PV) at $mgsv: MagicV2 funcs $funcs, with auxsv OBJ()=Point at $obj\n";
+    is( out( $file, 'find', 'magicv2' ), $line, 'find magicv2: the one attachment' );
+    is( out( $file, 'find', 'magicv2', '--funcs', $funcs ), $line, 'find magicv2 --funcs: matching' );
+    is( out( $file, 'find', 'magicv2', '-f', '0x1' ), '', 'find magicv2 -f: another funcs, nothing' );
+    is( out( $file, 'find', 'magicv2', '--auxsv', $obj ), $line, 'find magicv2 --auxsv: by the AUXSV address' );
+    is( out( $file, 'find', 'magicv2', '-A', $spv ), '', 'find magicv2 -A: another SV, nothing' );
+    is( out( $file, 'find', 'magic', '--vtbl', $funcs ), '', 'find magic --vtbl: MagicV2 is not v1 magic' );
 }
 
 # ---- help ----------------------------------------------------------------------------------
@@ -231,7 +238,8 @@ SKIP: {
         [ 'gen.pmat', 'values', '-H', 'defstash' ], [ 'gen.pmat', 'values', '-c', 3, '-s', 2, 'defstash' ],
         [ 'gen.pmat', 'values', 'strtab', '/e/' ], [ 'gen.pmat', 'show', $mgsv ], [ 'gen.pmat', 'show', $spv ],
         [ 'gen.pmat', 'show', $cache_gv ], [ 'gen.pmat', 'outrefs', '--all', $mgsv ], [ 'gen.pmat', 'inrefs', $obj ],
-        [ 'gen.pmat', 'identify', $obj ], [ 'gen.pmat', 'show', $cls ], [ 'gen.pmat', 'outrefs', $cls ],
+        [ 'gen.pmat', 'identify', $obj ], [ 'gen.pmat', 'find', 'magicv2' ],
+        [ 'gen.pmat', 'find', 'magicv2', '--funcs', ( $ext{MAGICv2}{$mgsv} =~ m/funcs=(\S+)/ )[0] ], [ 'gen.pmat', 'show', $cls ], [ 'gen.pmat', 'outrefs', $cls ],
         [ 'real.pmat', 'strtab' ], [ 'real.pmat', 'strtab', '-c', 7, '/^[A-Z]/' ], [ 'real.pmat', 'values', '-H', '%main::H' ],
         [ 'real.pmat', 'values', '-H', '-s', 5, '-c', 9, 'strtab' ], [ 'real.pmat', 'values', '-H', 'strtab', '/^sh/' ],
         [ 'real.pmat', 'show', '$main::O' ], [ 'real.pmat', 'outrefs', '$main::O' ], [ 'real.pmat', 'identify', '$main::O' ],

@@ -1,6 +1,6 @@
-/* gen-pmat.c -- write a synthetic, valid PMAT v0.4 heap dump of N SVs.
+/* gen-pmat.c -- write a synthetic, valid PMAT v0.4 or v0.6 heap dump of N SVs.
  *
- *   gen-pmat [--svs N] OUTFILE        (default N = 50,000,000)
+ *   gen-pmat [--svs N] [--format 0.4|0.6] OUTFILE   (default N = 50,000,000, 0.4)
  *
  * The file looks like one our dumper writes on this perl (5.36, x86_64,
  * ithreads): 64-bit little-endian, UINT/PTR 8 bytes, NV a double, flags
@@ -24,6 +24,14 @@
  *     with PKG cycling Record, Leak::Widget, Cache::Entry;
  *   @main::STRINGS: the few plain strings that make the total exactly N.
  *
+ * --format 0.6 writes what Devel::MAT::Dumper 0.52 adds: a HEK pointer in
+ * every hash entry and NAME_HEK in every GLOB (one synthetic HEK address
+ * per distinct string, so equal keys and names share it), PL_strtab
+ * holding those strings, a mortals section (2 mortals and a floor), and in
+ * place of the last 4 padding strings: a SCALAR "widgets" with a
+ * PV_SHARED_HEK record, a CLASS Point (one method entry, fields $x $y) and
+ * an OBJECT of it, a SCALAR with a MAGICv2 record (auxsv: the OBJECT).
+ *
  * On stdout, "key value" lines for the bench scripts: svs, records,
  * blessed PKG COUNT, type TYPE COUNT, target ADDR, target2 ADDR,
  * orphan ADDR, bytes.
@@ -39,7 +47,9 @@
 #include <unistd.h>
 
 enum { T_GLOB = 1, T_SCALAR = 2, T_REF = 3, T_ARRAY = 4, T_HASH = 5,
-       T_STASH = 6, T_CODE = 7, T_MAX = 8 };
+       T_STASH = 6, T_CODE = 7, T_MAX = 8, T_OBJECT = 16, T_CLASS = 17 };
+
+static int v6;   /* --format 0.6 */
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -103,7 +113,17 @@ static inline uint64_t addr(uint64_t i)
 
 /* ---- records ------------------------------------------------------------- */
 
-static uint64_t nwritten, tcount[T_MAX];
+static uint64_t nwritten, tcount[T_CLASS + 1];
+
+/* The synthetic HEK of a string (v0.6): FNV-1a into a region no SV uses,
+ * 16-byte aligned, so one string always has one HEK. */
+static uint64_t hek_of(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return BASE + 0x40000000ULL + ((h & 0xffffff) << 4);
+}
 
 static void common(int type, uint64_t i, uint32_t refcnt, uint64_t size, uint64_t blessed)
 {
@@ -151,6 +171,8 @@ static void sv_hash(uint64_t i, uint32_t refcnt, uint64_t n, uint64_t blessed)
 static void hent(const char *key, uint64_t val)
 {
     cstr(key);
+    if (v6)
+        u64(hek_of(key));
     u64(addr(val));
 }
 static void sv_stash(uint64_t i, const char *name, uint64_t n)
@@ -167,6 +189,8 @@ static void sv_glob(uint64_t i, uint64_t stash, const char *name,
 {
     common(T_GLOB, i, 1, 96, 0);
     u64(1);
+    if (v6)
+        u64(hek_of(name));              /* NAME_HEK */
     u64(addr(stash));
     u64(sv != NONE ? addr(sv) : 0);
     u64(av != NONE ? addr(av) : 0);
@@ -222,26 +246,33 @@ static uint64_t root_sv(const char *name)
 static void header(void)
 {
     /* HEADERLEN, NPTRS, NSTRS as src/heap.c writes them for U = P = 8, NV 8 */
-    static const uint8_t sv_sizes[16][3] = {
+    static uint8_t sv_sizes[18][3] = {
         [0] = { 8 + 4 + 8, 1, 0 },
         [T_GLOB] = { 8, 8, 2 }, [T_SCALAR] = { 1 + 2 * 8 + 8, 1, 1 },
         [T_REF] = { 1, 2, 0 }, [T_ARRAY] = { 8 + 1, 0, 0 }, [T_HASH] = { 8, 1, 0 },
         [T_STASH] = { 8, 5, 1 }, [T_CODE] = { 8 + 1 + 8 + 4, 5, 2 },
         [8] = { 2 * 8, 3, 0 }, [9] = { 1 + 2 * 8, 1, 0 },
+        [T_OBJECT] = { 8, 0, 0 }, [T_CLASS] = { 8, 6, 1 },
     };
-    static const uint8_t svx_sizes[9][3] = {
+    /* v0.4 ends at the DEBUGREPORT; v0.6 adds PV_SHARED_HEK and MAGICv2 */
+    static const uint8_t svx_sizes[11][3] = {
         { 2, 3, 0 }, { 0, 1, 0 }, { 0, 1, 0 }, { 0, 1, 0 }, { 8, 1, 0 },
         { 0, 2, 0 }, { 0, 1, 0 }, { 0, 1, 1 }, { 2 * 8, 0, 1 },
+        { 8, 0, 0 }, { 4 + 2 * 8, 5, 0 },
     };
+    if (v6) {
+        sv_sizes[T_GLOB][0] += 8;                 /* NAME_HEK */
+        sv_sizes[T_CODE][0] += 8;
+    }
     static const uint8_t ctx_sizes[4][3] = {
         { 1 + 8, 0, 1 }, { 4, 2, 0 }, { 0, 0, 0 }, { 0, 1, 0 },
     };
     put("PMAT", 4);
     u8(0x16);                     /* UINT 8, PTR 8, ithreads; little-endian, double NV */
-    u8(0); u8(0); u8(4);          /* zero, format 0.4 */
-    u32((5u << 24) | (36u << 16) | 0u);
-    u8(16); put(sv_sizes, sizeof sv_sizes);
-    u8(9);  put(svx_sizes, sizeof svx_sizes);
+    u8(0); u8(0); u8(v6 ? 6 : 4);  /* zero, format 0.4 / 0.6 */
+    u32(v6 ? (5u << 24) | (42u << 16) | 0u : (5u << 24) | (36u << 16) | 0u);
+    u8(v6 ? 18 : 16); put(sv_sizes, v6 ? sizeof sv_sizes : 16 * 3);
+    u8(v6 ? 11 : 9);  put(svx_sizes, v6 ? sizeof svx_sizes : 9 * 3);
     u8(4);  put(ctx_sizes, sizeof ctx_sizes);
 
     u64(IMM_UNDEF); u64(IMM_YES); u64(IMM_NO);
@@ -265,12 +296,29 @@ static void fixed_part(uint64_t nchunks, uint64_t stride, uint64_t nstrings,
 
     common(T_CODE, MAIN_CV, 2, 136, 0);
     u64(0); u8(0); u64(0); u32(1);
+    if (v6)
+        u64(0);                                 /* NAME_HEK: main_cv has none */
     u64(addr(DEFSTASH)); u64(0); u64(0); u64(0); u64(0);
     cstr("gen-pmat"); str(NULL, 0);
     u8(0);                                      /* end of CODE body */
 
     sv_array(MAINSTACK, 1, 0);
-    sv_hash(STRTAB, 1, 0, 0);
+    if (v6) {
+        /* PL_strtab: the strings of the keys and names above and below; its
+         * values are no SVs (share counts), written as NULL */
+        static const char *const shared[] = {
+            "main::", "INC", "_", "@", "Leak::", "Record::", "Cache::", "CACHE", "RECORDS",
+            "STRINGS", "Widget::", "Entry::", "widgets", "id", "name", "score", "tags", "new",
+        };
+        size_t ns = sizeof shared / sizeof shared[0];
+        sv_hash(STRTAB, 1, ns, 0);
+        for (size_t k = 0; k < ns; k++) {
+            cstr(shared[k]);
+            u64(hek_of(shared[k]));
+            u64(0);
+        }
+    } else
+        sv_hash(STRTAB, 1, 0, 0);
     sv_hash(MODGLOBAL, 1, 0, 0);
 
     sv_glob(INCGV, DEFSTASH, "INC", NONE, INC_AV, INC_HV);
@@ -318,6 +366,35 @@ static void fixed_part(uint64_t nchunks, uint64_t stride, uint64_t nstrings,
         u64(addr(first_string + s));
 }
 
+/* v0.6: the last four SVs (first = their first SV number): a shared-PV
+ * SCALAR, a CLASS, an OBJECT of it, a SCALAR with MagicV2. */
+static void v6_specials(uint64_t first)
+{
+    uint64_t spv = first, cls = first + 1, obj = first + 2, mg = first + 3;
+    sv_pv(spv, "widgets", 7);
+    u8(0x89); u64(addr(spv)); u64(hek_of("widgets"));
+
+    common(T_CLASS, cls, 2, 200, 0);
+    u64(1);                                     /* one entry */
+    u64(0); u64(0); u64(0); u64(0); u64(0);     /* backrefs, the 4 MROs */
+    u64(0);                                     /* ADJUST_BLOCKS */
+    cstr("Point");
+    hent("new", MAIN_CV);
+    u8(1); u64(0); cstr("$x");                  /* fields */
+    u8(1); u64(1); cstr("$y");
+    u8(0);
+
+    common(T_OBJECT, obj, 1, 40, cls);
+    u64(2); u64(addr(T1_ID)); u64(addr(T2_ID));
+
+    sv_pv(mg, "magic", 5);
+    /* MAGICv2: SHAPE, FLAGS (HAS_KEYIV), PRIV, PTRLEN, KEYIV; FUNCS AUXSV
+     * PTR KEYSV USERSTRUCT */
+    u8(0x8A); u64(addr(mg));
+    u8(1); u8(0x02); u8(0x34); u8(0x12); u64(8); u64(42);
+    u64(BASE + 0x2000); u64(addr(obj)); u64(BASE + 0x3000); u64(addr(spv)); u64(0);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 #define PER_RECORD 9
@@ -333,13 +410,16 @@ int main(int argc, char **argv)
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--svs") && i + 1 < argc)
             n = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "0.4") || !strcmp(argv[i + 1], "0.6")))
+            v6 = !strcmp(argv[++i], "0.6");
         else {
-            fprintf(stderr, "usage: gen-pmat [--svs N] OUTFILE\n");
+            fprintf(stderr, "usage: gen-pmat [--svs N] [--format 0.4|0.6] OUTFILE\n");
             return 2;
         }
     }
     if (i != argc - 1) {
-        fprintf(stderr, "usage: gen-pmat [--svs N] OUTFILE\n");
+        fprintf(stderr, "usage: gen-pmat [--svs N] [--format 0.4|0.6] OUTFILE\n");
         return 2;
     }
     outpath = argv[i];
@@ -414,11 +494,17 @@ int main(int argc, char **argv)
             sv_pv(b + 8, s, (size_t)snprintf(s, sizeof s, "tag%" PRIu64, k));
         }
     }
-    for (uint64_t j = 0; j < nstrings; j++)
+    uint64_t nspecial = v6 && nstrings >= 4 ? 4 : 0;
+    for (uint64_t j = 0; j + nspecial < nstrings; j++)
         sv_pv(first_string + j, s, (size_t)snprintf(s, sizeof s, "padding string %" PRIu64, j));
+    if (nspecial)
+        v6_specials(n - 4);
 
     u8(0);                                      /* end of heap */
     u8(0);                                      /* end of contexts */
+    if (v6) {                                   /* mortals: COUNT, PTRs, FLOOR */
+        u64(2); u64(addr(T1_ID)); u64(addr(ERRSV)); u64(1);
+    }
     flush_buf();
     if (close(fd) < 0) {
         fprintf(stderr, "gen-pmat: close %s: %s\n", outpath, strerror(errno));
@@ -435,10 +521,12 @@ int main(int argc, char **argv)
     printf("bytes %" PRIu64 "\n", written);
     for (int p = 0; p < 3; p++)
         printf("blessed %s %" PRIu64 "\n", pkgs[p], bcount[p]);
-    static const char *const tn[T_MAX] = { 0, "GLOB", "SCALAR", "REF", "ARRAY", "HASH",
-                                           "STASH", "CODE" };
-    for (int t = 1; t < T_MAX; t++)
-        printf("type %s %" PRIu64 "\n", tn[t], tcount[t]);
+    static const char *const tn[T_CLASS + 1] = { 0, "GLOB", "SCALAR", "REF", "ARRAY", "HASH",
+                                                 "STASH", "CODE", [T_OBJECT] = "OBJECT",
+                                                 [T_CLASS] = "CLASS" };
+    for (int t = 1; t <= T_CLASS; t++)
+        if (tn[t] && (t < T_MAX || tcount[t]))
+            printf("type %s %" PRIu64 "\n", tn[t], tcount[t]);
     printf("target 0x%" PRIx64 "\n", addr(T1));
     printf("target2 0x%" PRIx64 "\n", addr(T2));
     printf("orphan 0x%" PRIx64 "\n", addr(ORPHAN));

@@ -59,6 +59,9 @@ typedef struct cm {
     uint64_t *refrv;           /* during cm_build_inrefs only: via_rv of each SV */
     cm_stat *stats; size_t nstats, stats_cap; /* open-addressed; NULL if not gathered */
     int stats_broken;          /* too many distinct keys or an odd header: not usable */
+    uint64_t strtab_addr;      /* the strtab root; valid if strtab_counted */
+    uint64_t strtab_nkeys;     /* distinct keys of the strtab root; valid if strtab_counted */
+    int strtab_counted;
     pmat_error err;
 } cm;
 
@@ -91,6 +94,10 @@ size_t cm_find(const cm *m, uint64_t addr);
 /* Devel::MAT's type() of an address: "REF", "SCALAR", "UNDEF", ... */
 const char *cm_type_of(cm *m, uint64_t addr);
 int cm_has_magic(const cm *m, uint64_t addr);
+/* Devel::MAT's n_values of a HASH/STASH/CLASS: its distinct keys.  Only
+ * PL_strtab holds one key twice (HEKs of the same bytes with different
+ * flags), so only the strtab root's keys are counted; others are u.hash.n. */
+uint64_t cm_hash_nvalues(cm *m, uint64_t addr, const pmat_sv *sv);
 /* size and blessed of the i-th SV straight from its common header */
 void cm_size_blessed(const cm *m, size_t i, uint64_t *size, uint64_t *blessed);
 

@@ -319,7 +319,8 @@ int cm_has_magic(const cm *m, uint64_t addr)
     for (size_t i = 0; i < n; i++) {
         pmat_ext x;
         pmat_error e;
-        if (pmat_ext_get(m->f, first + i, &x, &e) == 0 && x.type == PMAT_SVx_MAGIC)
+        if (pmat_ext_get(m->f, first + i, &x, &e) == 0 &&
+            (x.type == PMAT_SVx_MAGIC || x.type == PMAT_SVx_MAGICv2))
             return 1;
     }
     return 0;
@@ -653,19 +654,26 @@ int cm_open(cm *m, const char *path)
             cm_code_free(&c);
             continue;
         }
+        /* Only ARRAY records become PADLIST/PADNAMES/PAD: in a damaged file
+         * the pointer may lead to any record (a CODE that is its own pad),
+         * and the pad listings take their length from the array count,
+         * which the index checked against the file only for ARRAYs. */
         size_t j = cm_find(m, c.sv.u.code.padlist);
-        if (j != NO_IDX && !cm_is_immortal(m, c.sv.u.code.padlist)) {
+        if (j != NO_IDX && pmat_sv_type(m->f, j) == PMAT_SVt_ARRAY &&
+            !cm_is_immortal(m, c.sv.u.code.padlist)) {
             m->kind[j] = K_PADLIST;
             pair_add(&m->padcv, &m->npadcv, &cap, (uint32_t)j, (uint32_t)i);
         }
         j = cm_find(m, c.padnames_av);
-        if (j != NO_IDX && !cm_is_immortal(m, c.padnames_av)) {
+        if (j != NO_IDX && pmat_sv_type(m->f, j) == PMAT_SVt_ARRAY &&
+            !cm_is_immortal(m, c.padnames_av)) {
             m->kind[j] = K_PADNAMES;
             pair_add(&m->padcv, &m->npadcv, &cap, (uint32_t)j, (uint32_t)i);
         }
         for (size_t d = 0; d < c.npads; d++) {
             j = cm_find(m, c.pads[d]);
-            if (j == NO_IDX || cm_is_immortal(m, c.pads[d]))
+            if (j == NO_IDX || pmat_sv_type(m->f, j) != PMAT_SVt_ARRAY ||
+                cm_is_immortal(m, c.pads[d]))
                 continue;
             m->kind[j] = K_PAD;
             pair_add(&m->padcv, &m->npadcv, &cap, (uint32_t)j, (uint32_t)i);
@@ -721,7 +729,8 @@ int cm_open(cm *m, const char *path)
         if (j == NO_IDX)
             continue;
         m->hasext[j >> 3] |= (uint8_t)(1u << (j & 7));
-        if (m->f->map[off] == PMAT_SVx_MAGIC)
+        /* Devel::MAT 0.56 keeps both kinds in one list, $sv->{magic} */
+        if (m->f->map[off] == PMAT_SVx_MAGIC || m->f->map[off] == PMAT_SVx_MAGICv2)
             m->magic[j >> 3] |= (uint8_t)(1u << (j & 7));
     }
     /* mortals */
@@ -1020,6 +1029,59 @@ static char *scalar_desc(const pmat_sv *sv)
     return xasprintf("SCALAR(%s)", buf);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    const pmat_str *x = a, *y = b;
+    size_t l = x->len < y->len ? (size_t)x->len : (size_t)y->len;
+    int c = l ? memcmp(x->ptr, y->ptr, l) : 0;
+    return c ? c : (x->len < y->len ? -1 : x->len > y->len);
+}
+
+static uint64_t distinct_keys(cm *m, const pmat_sv *sv)
+{
+    pmat_str *k = xmalloc((sv->u.hash.n + 1) * sizeof *k);
+    size_t n = 0;
+    pmat_iter it = { 0, 0 };
+    uint64_t v;
+    while (n < sv->u.hash.n && pmat_hash_next(m->f, sv, &it, &k[n], &v, &m->err) > 0)
+        n++;
+    qsort(k, n, sizeof *k, cmp_str);
+    uint64_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || cmp_str(&k[i - 1], &k[i]))
+            d++;
+    free(k);
+    return d;
+}
+
+uint64_t cm_hash_nvalues(cm *m, uint64_t addr, const pmat_sv *sv)
+{
+    if (sv->u.hash.n < 2)
+        return sv->u.hash.n;
+    if (!m->strtab_counted) {
+        uint64_t st = 0;
+        for (size_t i = 0; i < cm_nroots(m) && !st; i++) {
+            const char *name, *desc;
+            uint64_t a;
+            if (cm_root_get(m, i, &name, &desc, &a) == 0 && !strcmp(name, "strtab"))
+                st = a;
+        }
+        m->strtab_counted = 1;
+        m->strtab_nkeys = 0;
+        if (st == addr)
+            m->strtab_nkeys = distinct_keys(m, sv);
+        else if (st) {
+            size_t i = cm_find(m, st);
+            pmat_sv ssv;
+            if (i != NO_IDX && pmat_sv_get(m->f, i, &ssv, &m->err) == 0 &&
+                (ssv.type == PMAT_SVt_HASH || ssv.type == PMAT_SVt_STASH))
+                m->strtab_nkeys = distinct_keys(m, &ssv);
+        }
+        m->strtab_addr = st;
+    }
+    return addr == m->strtab_addr && m->strtab_addr ? m->strtab_nkeys : sv->u.hash.n;
+}
+
 char *cm_desc(cm *m, uint64_t addr)
 {
     if (addr == m->h->undef_at)
@@ -1059,7 +1121,7 @@ char *cm_desc(cm *m, uint64_t addr)
     case K_PADLIST: return xasprintf("PADLIST(%" PRIu64 ")", sv.u.array.n);
     case K_PADNAMES: return xasprintf("PADNAMES(%" PRIu64 ")", sv.u.array.n);
     case K_PAD: return xasprintf("PAD(%" PRIu64 ")", sv.u.array.n);
-    case K_HASH: return xasprintf("HASH(%" PRIu64 ")", sv.u.hash.n);
+    case K_HASH: return xasprintf("HASH(%" PRIu64 ")", cm_hash_nvalues(m, addr, &sv));
     case K_STASH: case K_CLASS: return xasprintf("STASH(%" PRIu64 ")", sv.u.hash.n);
     case K_CODE: {
         char buf[64] = "";
@@ -1132,6 +1194,19 @@ static void put(emit *e, int strength, uint64_t target, const char *name)
     if (!(e->mask & (1u << strength)) || (e->only && target != e->only))
         return;
     e->cb(e->ctx, strength, target, name);
+}
+
+/* A MAGICv2 record's references, named as Devel::MAT 0.56 does: the AUXSV
+ * (weak when WEAK_AUXSV), the KEYSV and the USERSTRUCT. */
+static void put_magicv2_refs(cm *m, emit *e, const pmat_ext *x)
+{
+    if (cm_exists(m, x->u.magicv2.auxsv))
+        put(e, (x->u.magicv2.flags & PMAT_MAGICv2_WEAK_AUXSV) ? S_WEAK : S_STRONG,
+            x->u.magicv2.auxsv, "MagicV2 auxsv");
+    if (cm_exists(m, x->u.magicv2.keysv))
+        put(e, S_STRONG, x->u.magicv2.keysv, "MagicV2 keysv");
+    if (cm_exists(m, x->u.magicv2.userstruct))
+        put(e, S_STRONG, x->u.magicv2.userstruct, "MagicV2 userstruct");
 }
 
 /* "REF" type, no magic, rv exists: the via-RV indirect reference */
@@ -1497,7 +1572,13 @@ int cm_outrefs(cm *m, uint64_t addr, unsigned mask, int want, cm_ref_cb cb, void
     size_t first, nx = pmat_sv_extensions(m->f, addr, &first);
     for (size_t j = 0; j < nx; j++) {
         pmat_ext x;
-        if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_MAGIC)
+        if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0)
+            continue;
+        if (x.type == PMAT_SVx_MAGICv2) {
+            put_magicv2_refs(m, &e, &x);
+            continue;
+        }
+        if (x.type != PMAT_SVx_MAGIC)
             continue;
         /* unpack "A1": a NUL or blank type reads as the empty string */
         char t[2] = { (char)x.u.magic.type, 0 };

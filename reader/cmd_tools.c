@@ -643,7 +643,7 @@ static int cmd_count(cm *m, int argc, char **argv)
 
 /* ---- find ------------------------------------------------------------------ */
 
-enum { F_BLESSED, F_CV, F_IO, F_LEXICAL, F_MAGIC, F_NUM, F_PV, F_STRUCT };
+enum { F_BLESSED, F_CV, F_IO, F_LEXICAL, F_MAGIC, F_MAGICV2, F_NUM, F_PV, F_STRUCT };
 
 typedef struct filter {
     int type;
@@ -654,6 +654,7 @@ typedef struct filter {
     int has_fileno;
     const char *package, *file;
     uint64_t vtbl;
+    uint64_t funcs, auxsv;   /* find magicv2: 0 = any */
     regex_t re;          /* find pv --regexp: compiled when has_re */
     int has_re;
 } filter;
@@ -793,6 +794,32 @@ static int apply_filter(cm *m, const filter *fl, size_t idx, uint64_t *addr, cha
             return 0;
         *outtext = xstrdup(fl->arg);
         return 1;
+    }
+    case F_MAGICV2: {
+        /* Devel::MAT 0.56's filter: the first MagicV2 attachment that
+         * matches --funcs / --auxsv */
+        size_t first, nx = pmat_sv_extensions(m->f, *addr, &first);
+        for (size_t j = 0; j < nx; j++) {
+            pmat_ext x;
+            if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_MAGICv2)
+                continue;
+            if (fl->funcs && x.u.magicv2.funcs != fl->funcs)
+                continue;
+            int has_aux = cm_exists(m, x.u.magicv2.auxsv);
+            if (fl->auxsv && (!has_aux || x.u.magicv2.auxsv != fl->auxsv))
+                continue;
+            char *s = x.u.magicv2.funcs ? xasprintf("MagicV2 funcs 0x%" PRIx64, x.u.magicv2.funcs)
+                                        : xstrdup("MagicV2 funcs 0");
+            if (has_aux) {
+                char *o = cm_format_sv(m, x.u.magicv2.auxsv), *t = xasprintf("%s, with auxsv %s", s, o);
+                free(o);
+                free(s);
+                s = t;
+            }
+            *outtext = s;
+            return 1;
+        }
+        return 0;
     }
     case F_MAGIC: {
         size_t first, nx = pmat_sv_extensions(m->f, *addr, &first);
@@ -945,6 +972,13 @@ static int parse_filter(int argc, char **argv, int *pi, filter *fl)
         if (!o[0].set || !o[0].ival)
             return usage_err("find magic: expected --vtbl");
         fl->vtbl = (uint64_t)o[0].ival;
+    } else if (!strcmp(name, "magicv2")) {
+        fl->type = F_MAGICV2;
+        optspec o[] = { { "funcs", 'f', 'x', 0, 0, 0 }, { "auxsv", 'A', 'x', 0, 0, 0 }, { 0 } };
+        if ((i = parse_opts("find magicv2", o, argc, argv, i)) < 0)
+            return 2;
+        fl->funcs = (uint64_t)o[0].ival;
+        fl->auxsv = (uint64_t)o[1].ival;
     } else {
         return usage_err("find: unknown filter type '%s'", name);
     }
@@ -1628,8 +1662,8 @@ static int container_args(cm *m, const char *cmd, optspec *opts, int argc, char 
 static int cmd_elems(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "count", 'c', 'i', 0, 50, 0 }, { 0 } };
-    uint64_t addr;
-    long long start;
+    uint64_t addr = 0;
+    long long start = 0;
     int rc = container_args(m, "elems", opts, argc, argv, &addr, &start);
     if (rc)
         return rc;
@@ -1656,7 +1690,10 @@ static int cmd_elems(cm *m, int argc, char **argv)
     return 0;
 }
 
-typedef struct kv { pmat_str key; uint64_t val; } kv;
+/* One entry of a hash, for the key listings (values, strtab). */
+typedef struct kv { pmat_str key; uint64_t hek, val; size_t pos; } kv;
+
+/* Perl's default sort: bytes, then length. */
 static int cmp_kv(const void *a, const void *b)
 {
     const kv *x = a, *y = b;
@@ -1687,38 +1724,247 @@ static char *stash_key(const pmat_str *k, int stash)
     return cm_format_key(k->ptr, k->len);
 }
 
+/* The entries of a HASH/STASH/CLASS in file order; *n set.  NULL (after a
+ * usage error) when the body cannot be read. */
+static kv *hash_entries(cm *m, const pmat_sv *sv, size_t *n)
+{
+    kv *v = xmalloc((sv->u.hash.n + 1) * sizeof *v);
+    size_t k = 0;
+    pmat_iter it = { 0, 0 };
+    int rc = 0;
+    while (k < sv->u.hash.n &&
+           (rc = pmat_hash_next_hek(m->f, sv, &it, &v[k].key, &v[k].hek, &v[k].val, &m->err)) > 0) {
+        v[k].pos = k;
+        k++;
+    }
+    if (rc < 0) {
+        free(v);
+        usage_err("%s", pmat_error_message(&m->err));
+        return NULL;
+    }
+    *n = k;
+    return v;
+}
+
+/* The /PATTERN/FLAGS key filter of Devel::MAT 0.56's values and strtab.
+ * PATTERN is a POSIX extended regex (see cpmat.pod: find pv --regexp);
+ * of the flags adilmsux, i is REG_ICASE, m is REG_NEWLINE, x drops
+ * unescaped blanks and #-comments outside brackets, and a d l u s (charset
+ * and dot-all modifiers) are accepted and change nothing. */
+typedef struct keyfilter { int on; regex_t re; } keyfilter;
+
+/* x: Perl's /x, done on the pattern text before regcomp */
+static char *strip_extended(const char *p, size_t len)
+{
+    char *o = xmalloc(len + 1), *q = o;
+    int in_class = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = p[i];
+        if (ch == '\\' && i + 1 < len) {
+            *q++ = ch;
+            *q++ = p[++i];
+            continue;
+        }
+        if (in_class) {
+            if (ch == ']')
+                in_class = 0;
+            *q++ = ch;
+            continue;
+        }
+        if (ch == '[') {
+            in_class = 1;
+            *q++ = ch;
+            if (i + 1 < len && p[i + 1] == ']')   /* "[]...]": a literal ] first */
+                *q++ = p[++i];
+            continue;
+        }
+        if (ch == '#') {
+            while (i + 1 < len && p[i + 1] != '\n')
+                i++;
+            continue;
+        }
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f')
+            continue;
+        *q++ = ch;
+    }
+    *q = 0;
+    return o;
+}
+
+/* 0, or the exit status of a usage error (already reported). */
+static int keyfilter_parse(const char *cmd, const char *arg, keyfilter *kf)
+{
+    kf->on = 0;
+    if (!arg || !*arg)
+        return 0;   /* pmat: length $filter */
+    size_t len = strlen(arg);
+    /* m{^/(.*)/([adilmsux]*)$}: the rightmost '/' whose tail is all flags */
+    size_t slash = 0;
+    if (arg[0] == '/')
+        for (size_t i = len; i-- > 1;) {
+            if (arg[i] != '/')
+                continue;
+            if (strspn(arg + i + 1, "adilmsux") == len - i - 1)
+                slash = i;
+            break;
+        }
+    if (!slash)
+        return usage_err("%s: Filter must be a /PATTERN.../ with optional flags", cmd);
+    const char *flags = arg + slash + 1;
+    char *pat = strchr(flags, 'x') ? strip_extended(arg + 1, slash - 1) : NULL;
+    if (!pat) {
+        pat = xmalloc(slash);
+        memcpy(pat, arg + 1, slash - 1);
+        pat[slash - 1] = 0;
+    }
+    int cf = REG_EXTENDED | REG_NOSUB | (strchr(flags, 'i') ? REG_ICASE : 0) |
+             (strchr(flags, 'm') ? REG_NEWLINE : 0);
+    int rc = regcomp(&kf->re, pat, cf);
+    if (rc) {
+        char msg[256];
+        regerror(rc, &kf->re, msg, sizeof msg);
+        usage_err("%s: bad filter pattern '%s': %s", cmd, pat, msg);
+        free(pat);
+        return 2;
+    }
+    free(pat);
+    kf->on = 1;
+    return 0;
+}
+
+static int keyfilter_match(const keyfilter *kf, const pmat_str *key)
+{
+    if (!kf->on)
+        return 1;
+    filter fl;
+    memset(&fl, 0, sizeof fl);
+    fl.re = kf->re;
+    fl.has_re = 1;
+    return match_pv(&fl, key);
+}
+
+static void keyfilter_free(keyfilter *kf)
+{
+    if (kf->on)
+        regfree(&kf->re);
+    kf->on = 0;
+}
+
+static int cmp_kv_pos(const void *a, const void *b)
+{
+    int c = cmp_kv(a, b);
+    if (c)
+        return c;
+    const kv *x = a, *y = b;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int cmp_pos(const void *a, const void *b)
+{
+    const kv *x = a, *y = b;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The keys a listing shows, in place: each key once (Devel::MAT's hash of
+ * the entries keeps the last of equal keys, as PL_strtab can have),
+ * filtered, sorted unless no_sort (then in file order), then
+ * `splice @keys, 0, $skip` (a negative skip keeps only the last -skip). */
+static size_t select_keys(kv *v, size_t n, const keyfilter *kf, int no_sort, long long skip,
+                          size_t *first)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_kv_pos);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && !cmp_kv(&v[i], &v[i + 1]))
+            continue;   /* a later entry has the same key */
+        if (keyfilter_match(kf, &v[i].key))
+            v[k++] = v[i];
+    }
+    if (no_sort && k > 1)
+        qsort(v, k, sizeof *v, cmp_pos);
+    size_t drop = 0;
+    if (skip > 0)
+        drop = (uint64_t)skip < k ? (size_t)skip : k;
+    else if (skip < 0)
+        drop = (uint64_t)-skip < k ? k - (size_t)-skip : 0;
+    *first = drop;
+    return k;
+}
+
+/* The options values and strtab share, Devel::MAT 0.56's: count, skip,
+ * no-sort (values adds hek). */
+enum { O_COUNT, O_SKIP, O_NOSORT, O_HEK };
+
 static int cmd_values(cm *m, int argc, char **argv)
 {
-    optspec opts[] = { { "count", 'c', 'i', 0, 50, 0 }, { 0 } };
-    uint64_t addr;
-    long long skip;
-    int rc = container_args(m, "values", opts, argc, argv, &addr, &skip);
-    if (rc)
-        return rc;
+    optspec opts[] = { { "count", 'c', 'i', 0, 50, 0 }, { "skip", 's', 'i', 0, 0, 0 },
+                       { "no-sort", 'n', 0, 0, 0, 0 }, { "hek", 'H', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("values", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    if (i >= argc)
+        return usage_err("values: need an SV address");
+    uint64_t addr = get_sv_arg(m, "values", argv[i++]);
+    if (!addr)
+        return 2;
+    /* pmat takes the options after the arguments too */
+    if ((i = parse_opts("values", opts, argc, argv, i)) < 0)
+        return 2;
+    const char *filter_arg = NULL;
+    long long skip = opts[O_SKIP].ival;
+    if (i < argc) {
+        const char *a = argv[i++];
+        /* pmat 0.51 took a skip count here, 0.56 a /PATTERN/: both work */
+        if (*a && strspn(a, "0123456789") == strlen(a) && !opts[O_SKIP].set)
+            skip = strtoll(a, NULL, 10);
+        else
+            filter_arg = a;
+        if ((i = parse_opts("values", opts, argc, argv, i)) < 0)
+            return 2;
+        if (!filter_arg && opts[O_SKIP].set)
+            skip = opts[O_SKIP].ival;
+    }
+    if (i < argc)
+        return usage_err("values: unexpected argument '%s'", argv[i]);
     const char *type = cm_type_of(m, addr);
     if (!strcmp(type, "ARRAY"))
         return usage_err("values: cannot 'values' of a ARRAY - maybe you wanted 'elems'?");
     if (strcmp(type, "HASH") && strcmp(type, "STASH"))
         return usage_err("values: cannot 'elems' of a non-HASHlike");
+    keyfilter kf;
+    int rc = keyfilter_parse("values", filter_arg, &kf);
+    if (rc)
+        return rc;
     int stash = !strcmp(type, "STASH");
     pmat_sv sv;
-    pmat_sv_get(m->f, cm_find(m, addr), &sv, &m->err);
-    kv *v = xmalloc((sv.u.hash.n + 1) * sizeof *v);
-    size_t n = 0;
-    pmat_iter it = { 0, 0 };
-    while (n < sv.u.hash.n && pmat_hash_next(m->f, &sv, &it, &v[n].key, &v[n].val, &m->err) > 0)
-        n++;
-    qsort(v, n, sizeof *v, cmp_kv);
-    size_t p = skip > 0 ? (size_t)skip : 0;
-    if (p > n)
-        p = n;
-    size_t page = opts[0].ival > 0 ? (size_t)opts[0].ival : 0;
+    if (pmat_sv_get(m->f, cm_find(m, addr), &sv, &m->err) < 0) {
+        keyfilter_free(&kf);
+        return usage_err("values: %s", pmat_error_message(&m->err));
+    }
+    size_t n, p;
+    kv *v = hash_entries(m, &sv, &n);
+    if (!v) {
+        keyfilter_free(&kf);
+        return 2;
+    }
+    n = select_keys(v, n, &kf, opts[O_NOSORT].set, skip, &p);
+    keyfilter_free(&kf);
+    size_t page = opts[O_COUNT].ival > 0 ? (size_t)opts[O_COUNT].ival : 0;
+    int heks = opts[O_HEK].set;
     do {
         table t = { 0 };
         size_t end = p + page < n ? p + page : n;
-        for (; p < end; p++)
-            tab_row(&t, 2, stash_key(&v[p].key, stash),
-                    cm_exists(m, v[p].val) ? format_sv_with_value(m, v[p].val, 0) : xstrdup("NULL"));
+        for (; p < end; p++) {
+            char *key = stash_key(&v[p].key, stash);
+            char *val = cm_exists(m, v[p].val) ? format_sv_with_value(m, v[p].val, 0)
+                                               : xstrdup("NULL");
+            /* the HEK column only in rows whose entry has one, as pmat */
+            if (heks && v[p].hek)
+                tab_row(&t, 3, key, xasprintf("HEK at 0x%" PRIx64, v[p].hek), val);
+            else
+                tab_row(&t, 2, key, val);
+        }
         tab_print(&t, 2, NULL, NULL, NULL);
         if (n > p)
             fprintf(out, "  ... (%zu more)\n", n - p);
@@ -1727,6 +1973,176 @@ static int cmd_values(cm *m, int argc, char **argv)
     return 0;
 }
 
+/* ---- strtab ---------------------------------------------------------------------- */
+
+/* Who shares a HEK of PL_strtab, as Devel::MAT 0.56's Strtab tool sees it:
+ * plain HASHes by their keys, GLOBs and CODEs by NAME_HEK, SCALARs by
+ * PV_SHARED_HEK.  Sorted by (hek, SV index). */
+enum { U_KEY, U_NAME, U_SHARED_PV };
+typedef struct hekuser { uint64_t hek; uint32_t idx; uint8_t how; } hekuser;
+typedef struct hekusers { hekuser *v; size_t n, cap; } hekusers;
+
+static void hekusers_push(hekusers *u, uint64_t hek, size_t idx, int how)
+{
+    if (!hek)
+        return;
+    if (u->n == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 256;
+        u->v = xrealloc(u->v, u->cap * sizeof *u->v);
+    }
+    u->v[u->n].hek = hek;
+    u->v[u->n].idx = (uint32_t)idx;
+    u->v[u->n].how = (uint8_t)how;
+    u->n++;
+}
+
+static int cmp_hekuser(const void *a, const void *b)
+{
+    const hekuser *x = a, *y = b;
+    if (x->hek != y->hek)
+        return x->hek < y->hek ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int collect_hek_users(cm *m, uint64_t strtab, hekusers *u)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        unsigned k = cm_kind_of(m, i);
+        if (k != K_HASH && k != K_GLOB && k != K_CODE)
+            continue;
+        if (pmat_sv_addr(m->f, i) == strtab)
+            continue;
+        pmat_sv sv;
+        if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+            return usage_err("strtab: %s", pmat_error_message(&m->err));
+        if (k == K_GLOB)
+            hekusers_push(u, sv.u.glob.name_hek, i, U_NAME);
+        else if (k == K_CODE)
+            hekusers_push(u, sv.u.code.name_hek, i, U_NAME);
+        else {
+            pmat_iter it = { 0, 0 };
+            pmat_str key;
+            uint64_t hek, val;
+            int rc;
+            while ((rc = pmat_hash_next_hek(m->f, &sv, &it, &key, &hek, &val, &m->err)) > 0)
+                hekusers_push(u, hek, i, U_KEY);
+            if (rc < 0)
+                return usage_err("strtab: %s", pmat_error_message(&m->err));
+        }
+        if ((i & 0xffff) == 0xffff)
+            pmat_release_pages(m->f);
+    }
+    /* PV_SHARED_HEK counts for what Devel::MAT calls a SCALAR (it ignores
+     * the record on anything else); the extensions are sorted by (SV,
+     * offset), so the last one of an SV is the one that stays. */
+    for (size_t x = 0; x < pmat_ext_count(m->f); x++) {
+        pmat_ext e;
+        if (pmat_ext_get(m->f, x, &e, &m->err) < 0)
+            return usage_err("strtab: %s", pmat_error_message(&m->err));
+        if (e.type != PMAT_SVx_PV_SHARED_HEK)
+            continue;
+        pmat_ext next;
+        if (x + 1 < pmat_ext_count(m->f) && pmat_ext_get(m->f, x + 1, &next, &m->err) == 0 &&
+            next.sv == e.sv && next.type == PMAT_SVx_PV_SHARED_HEK)
+            continue;
+        size_t i = cm_find(m, e.sv);
+        if (i != NO_IDX && !strcmp(cm_type_of(m, e.sv), "SCALAR"))
+            hekusers_push(u, e.u.shared_hek, i, U_SHARED_PV);
+    }
+    if (u->n > 1)
+        qsort(u->v, u->n, sizeof *u->v, cmp_hekuser);
+    return 0;
+}
+
+static void strtab_key_rows(cm *m, table *t, const kv *e, const hekusers *u)
+{
+    tab_row(t, 2, cm_format_key(e->key.ptr, e->key.len),
+            xasprintf("HEK at %s%" PRIx64, e->hek ? "0x" : "", e->hek));
+    if (!e->hek)
+        return;
+    size_t lo = 0, hi = u->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u->v[mid].hek < e->hek)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    static const char *const how[] = { "  key of ", "  name of ", "  shared PV of " };
+    for (; lo < u->n && u->v[lo].hek == e->hek; lo++) {
+        char *f = cm_format_sv(m, pmat_sv_addr(m->f, u->v[lo].idx));
+        tab_row(t, 2, xasprintf("%s%s", how[u->v[lo].how], f), xstrdup(""));
+        free(f);
+    }
+}
+
+static uint64_t root_addr(cm *m, const char *want)
+{
+    for (size_t i = 0; i < cm_nroots(m); i++) {
+        const char *name, *desc;
+        uint64_t a;
+        if (cm_root_get(m, i, &name, &desc, &a) == 0 && !strcmp(name, want))
+            return a;
+    }
+    return 0;
+}
+
+static int cmd_strtab(cm *m, int argc, char **argv)
+{
+    optspec opts[] = { { "count", 'c', 'i', 0, 10, 0 }, { "skip", 's', 'i', 0, 0, 0 },
+                       { "no-sort", 'n', 0, 0, 0, 0 }, { 0 } };
+    int i = parse_opts("strtab", opts, argc, argv, 0);
+    if (i < 0)
+        return 2;
+    const char *filter_arg = i < argc ? argv[i++] : NULL;
+    if ((i = parse_opts("strtab", opts, argc, argv, i)) < 0)   /* options after it too */
+        return 2;
+    if (i < argc)
+        return usage_err("strtab: unexpected argument '%s'", argv[i]);
+    uint64_t strtab = root_addr(m, "strtab");
+    size_t si = strtab ? cm_find(m, strtab) : NO_IDX;
+    if (si == NO_IDX || cm_is_immortal(m, strtab))
+        return usage_err("strtab: the file has no shared string table (no 'strtab' root SV)");
+    unsigned k = cm_kind_of(m, si);
+    if (k != K_HASH && k != K_STASH && k != K_CLASS)
+        return usage_err("strtab: the 'strtab' root is a %s, not a HASH", cm_kind_name(k));
+    keyfilter kf;
+    int rc = keyfilter_parse("strtab", filter_arg, &kf);
+    if (rc)
+        return rc;
+    pmat_sv sv;
+    if (pmat_sv_get(m->f, si, &sv, &m->err) < 0) {
+        keyfilter_free(&kf);
+        return usage_err("strtab: %s", pmat_error_message(&m->err));
+    }
+    size_t n, p;
+    kv *v = hash_entries(m, &sv, &n);
+    if (!v) {
+        keyfilter_free(&kf);
+        return 2;
+    }
+    n = select_keys(v, n, &kf, opts[O_NOSORT].set, opts[O_SKIP].ival, &p);
+    keyfilter_free(&kf);
+    hekusers u = { 0 };
+    if ((rc = collect_hek_users(m, strtab, &u)) != 0) {
+        free(u.v);
+        free(v);
+        return rc;
+    }
+    size_t page = opts[O_COUNT].ival > 0 ? (size_t)opts[O_COUNT].ival : 0;
+    do {
+        table t = { 0 };
+        size_t end = p + page < n ? p + page : n;
+        for (; p < end; p++)
+            strtab_key_rows(m, &t, &v[p], &u);
+        tab_print(&t, 2, NULL, NULL, NULL);
+        if (n > p)
+            fprintf(out, "  ... (%zu more)\n", n - p);
+    } while (p < n && page);
+    free(u.v);
+    free(v);
+    return 0;
+}
 
 /* ---- show ----------------------------------------------------------------------- */
 
@@ -1796,6 +2212,34 @@ static void show_pad_contents(cm *m, const pmat_sv *pad, const cm_code *c)
     free(names);
 }
 
+/* Devel::MAT 0.56's show_magicv2: funcs always, the rest when set. */
+static void show_magicv2(cm *m, const pmat_ext *x)
+{
+    fprintf(out, "  has MagicV2 with funcs at %s", x->u.magicv2.funcs ? "" : "0");
+    if (x->u.magicv2.funcs)
+        fprintf(out, "0x%" PRIx64, x->u.magicv2.funcs);
+    if (cm_exists(m, x->u.magicv2.auxsv)) {
+        char *a = cm_format_sv(m, x->u.magicv2.auxsv);
+        fprintf(out, "\n    with auxsv at %s", a);
+        free(a);
+    }
+    uint64_t ptr = x->u.magicv2.ptr, len = x->u.magicv2.ptrlen;
+    if (ptr && len)
+        fprintf(out, "\n    with ptr 0x%" PRIx64 " len %" PRIu64, ptr, len);
+    else if (ptr)
+        fprintf(out, "\n    with ptr 0x%" PRIx64, ptr);
+    else if (len)
+        fprintf(out, "\n    with ptrlen %" PRIu64, len);
+    if (x->u.magicv2.flags & PMAT_MAGICv2_HAS_KEYIV)
+        fprintf(out, "\n    with keyiv %" PRIu64, x->u.magicv2.keyiv);
+    if (cm_exists(m, x->u.magicv2.keysv)) {
+        char *k = cm_format_sv(m, x->u.magicv2.keysv);
+        fprintf(out, "\n    with keysv at %s", k);
+        free(k);
+    }
+    fputc('\n', out);
+}
+
 static int cmd_show(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "full-pv", 'F', 0, 0, 0, 0 }, { "pad", 'P', 0, 0, 0, 0 }, { 0 } };
@@ -1839,9 +2283,16 @@ static int cmd_show(cm *m, int argc, char **argv)
         fprintf(out, "  named as %s\n", sym);
     free(sym);
     size_t first, nx = pmat_sv_extensions(m->f, addr, &first);
+    uint64_t shared_hek = 0;
     for (size_t j = 0; j < nx; j++) {
         pmat_ext x;
-        if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0 || x.type != PMAT_SVx_MAGIC)
+        if (pmat_ext_get(m->f, first + j, &x, &m->err) < 0)
+            continue;
+        if (x.type == PMAT_SVx_PV_SHARED_HEK)
+            shared_hek = x.u.shared_hek;   /* the last one wins, as in Devel::MAT */
+        if (x.type == PMAT_SVx_MAGICv2)
+            show_magicv2(m, &x);
+        if (x.type != PMAT_SVx_MAGIC)
             continue;
         unsigned char t = x.u.magic.type;
         if (t == ' ' || t == '\t' || t == '\n' || t == '\r' || t == '\f')
@@ -1883,6 +2334,8 @@ static int cmd_show(cm *m, int argc, char **argv)
             char *n = xstrdup_str(&sv.u.glob.name);
             fprintf(out, "  name=%s\n", n);
             free(n);
+            if (sv.u.glob.name_hek)
+                fprintf(out, "  name_hek=0x%" PRIx64 "\n", sv.u.glob.name_hek);
         }
         static const char *const lbl[] = { "  stash=", "  SCALAR=", "  ARRAY=", "  HASH=",
                                            "  CODE=", "  EGV=", "  IO=", "  FORM=" };
@@ -1914,6 +2367,8 @@ static int cmd_show(cm *m, int argc, char **argv)
             char *p = fmt_pv(&sv.u.scalar.pv, opts[0].set ? 0 : 64);
             fprintf(out, "  PV=%s\n  PVLEN %" PRIu64 "\n", p, sv.u.scalar.pvlen);
             free(p);
+            if (shared_hek)
+                fprintf(out, "  SHARED_HEK=0x%" PRIx64 "\n", shared_hek);
         }
         break;
     }
@@ -1940,7 +2395,8 @@ static int cmd_show(cm *m, int argc, char **argv)
         }
         /* fall through */
     case K_HASH:
-        fprintf(out, "  %" PRIu64 " values (use 'values' command to show)\n", sv.u.hash.n);
+        fprintf(out, "  %" PRIu64 " values (use 'values' command to show)\n",
+                cm_hash_nvalues(m, addr, &sv));
         break;
     case K_CODE: {
         cm_code c;
@@ -1948,6 +2404,8 @@ static int cmd_show(cm *m, int argc, char **argv)
             cm_code_free(&c);
             break;
         }
+        if (sv.u.code.name_hek)
+            fprintf(out, "  name_hek=0x%" PRIx64 "\n", sv.u.code.name_hek);
         if (!sv.u.code.name.is_null && sv.u.code.name.len) {
             char *n = xstrdup_str(&sv.u.code.name);
             fprintf(out, "  hekname=%s\n", n);
@@ -2807,7 +3265,26 @@ typedef struct command {
     const char *name, *desc;
     int (*run)(cm *, int, char **);
     const char *synopsis;
+    const char *help;    /* pmat's OPTIONS/ARGUMENTS text, or NULL: see the manual */
 } command;
+
+static const char values_help[] =
+    "OPTIONS:\n"
+    "  --count, -c INT    maximum count of values to print\n"
+    "  --hek, -H          also show HEK pointers\n"
+    "  --no-sort, -n      don't sort keys before printing\n"
+    "  --skip, -s INT     count of keys to skip initially before printing\n"
+    "\n"
+    "ARGUMENTS:\n"
+    "  $FILTER    optional pattern to filter keys by\n";
+static const char strtab_help[] =
+    "OPTIONS:\n"
+    "  --count, -c INT    maximum count of values to print\n"
+    "  --no-sort, -n      don't sort keys before printing\n"
+    "  --skip, -s INT     count of keys to skip initially before printing\n"
+    "\n"
+    "ARGUMENTS:\n"
+    "  $FILTER    optional pattern to filter keys by\n";
 
 static int cmd_summary_args(cm *m, int argc, char **argv)
 {
@@ -2817,24 +3294,27 @@ static int cmd_summary_args(cm *m, int argc, char **argv)
 }
 
 static const command commands[] = {
-    { "callers", "Display the caller stack", cmd_callers, "callers [OPTIONS...]" },
-    { "count", "Count the various kinds of SV", cmd_count, "count [OPTIONS...]" },
-    { "elems", "List the elements of an ARRAY SV", cmd_elems, "elems [OPTIONS...] [SV ADDR] $STARTIDX" },
-    { "find", "List SVs matching given criteria", cmd_find, "find [FILTER...]" },
-    { "identify", "Identify an SV by its referrers", cmd_identify, "identify [OPTIONS...] [SV ADDR]" },
-    { "inrefs", "Show incoming references to a given SV", cmd_inrefs, "inrefs [OPTIONS...] [SV ADDR]" },
-    { "largest", "Find the largest SVs by size", cmd_largest, "largest [OPTIONS...] $COUNT*" },
-    { "list-dangling-ptrs", "Show pointers in SVs that don't lead anywhere", cmd_dangling, "list-dangling-ptrs" },
-    { "outrefs", "Show outgoing references from a given SV", cmd_outrefs, "outrefs [OPTIONS...] [SV ADDR]" },
-    { "packages", "Display a list of the packages in the symbol table", cmd_packages, "packages [OPTIONS...]" },
-    { "roots", "Display a list of the root SVs", cmd_roots, "roots" },
-    { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]" },
-    { "size", "Show the size of a given SV", cmd_size, "size [SV ADDR]" },
-    { "stack", "Display the value stack", cmd_stack, "stack" },
-    { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary" },
-    { "symbols", "Display a list of the symbol table", cmd_symbols, "symbols [OPTIONS...] $START" },
-    { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $SKIPCOUNT" },
-    { NULL, NULL, NULL, NULL }
+    { "callers", "Display the caller stack", cmd_callers, "callers [OPTIONS...]", NULL },
+    { "count", "Count the various kinds of SV", cmd_count, "count [OPTIONS...]", NULL },
+    { "elems", "List the elements of an ARRAY SV", cmd_elems, "elems [OPTIONS...] [SV ADDR] $STARTIDX", NULL },
+    { "find", "List SVs matching given criteria", cmd_find, "find [FILTER...]", NULL },
+    { "identify", "Identify an SV by its referrers", cmd_identify, "identify [OPTIONS...] [SV ADDR]", NULL },
+    { "inrefs", "Show incoming references to a given SV", cmd_inrefs, "inrefs [OPTIONS...] [SV ADDR]", NULL },
+    { "largest", "Find the largest SVs by size", cmd_largest, "largest [OPTIONS...] $COUNT*", NULL },
+    { "list-dangling-ptrs", "Show pointers in SVs that don't lead anywhere", cmd_dangling, "list-dangling-ptrs", NULL },
+    { "outrefs", "Show outgoing references from a given SV", cmd_outrefs, "outrefs [OPTIONS...] [SV ADDR]", NULL },
+    { "packages", "Display a list of the packages in the symbol table", cmd_packages, "packages [OPTIONS...]", NULL },
+    { "roots", "Display a list of the root SVs", cmd_roots, "roots", NULL },
+    { "show", "Show information about a given SV", cmd_show, "show [OPTIONS...] [SV ADDR]", NULL },
+    { "size", "Show the size of a given SV", cmd_size, "size [SV ADDR]", NULL },
+    { "stack", "Display the value stack", cmd_stack, "stack", NULL },
+    { "strtab", "Show information about the shared strings table (PL_strtab)", cmd_strtab,
+      "strtab [OPTIONS...] $FILTER", strtab_help },
+    { "summary", "Print basic information about the loaded dumpfile", cmd_summary_args, "summary", NULL },
+    { "symbols", "Display a list of the symbol table", cmd_symbols, "symbols [OPTIONS...] $START", NULL },
+    { "values", "List the values of a HASH-like SV", cmd_values, "values [OPTIONS...] [SV ADDR] $FILTER",
+      values_help },
+    { NULL, NULL, NULL, NULL, NULL }
 };
 
 int cm_is_command(const char *cmd)
@@ -2863,7 +3343,10 @@ int cm_help_cmd(const char *cmd, FILE *o)
     for (const command *c = commands; c->name; c++)
         if (!strcmp(c->name, cmd)) {
             fprintf(o, "%s - %s\n\nSYNOPSIS:\n  %s\n", c->name, c->desc, c->synopsis);
-            fputs("\nSee the cpmat manual page for the options.\n", o);
+            if (c->help)
+                fprintf(o, "\n%s", c->help);
+            else
+                fputs("\nSee the cpmat manual page for the options.\n", o);
             return 0;
         }
     return -1;
@@ -2873,7 +3356,11 @@ int cm_run(cm *m, const char *cmd, int argc, char **argv, FILE *o)
 {
     out = o;
     for (const command *c = commands; c->name; c++)
-        if (!strcmp(c->name, cmd))
+        if (!strcmp(c->name, cmd)) {
+            /* cpmat FILE COMMAND --help: the command's help, as 'help COMMAND' */
+            if (argc == 1 && !strcmp(argv[0], "--help"))
+                return cm_help_cmd(cmd, out) == 0 ? 0 : 2;
             return c->run(m, argc, argv);
+        }
     return usage_err("unrecognised command '%s'", cmd);
 }

@@ -141,6 +141,8 @@ static void put_glob(const pmat_sv *sv)
     put_field_ptr("form", sv->u.glob.form);
     put_field_str("name", &sv->u.glob.name);
     put_field_str("file", &sv->u.glob.file);
+    if (sv->u.glob.has_name_hek)
+        put_field_ptr("name_hek", sv->u.glob.name_hek);
 }
 
 static void put_elems(const pmat_file *f, const pmat_sv *sv, const char *name)
@@ -154,25 +156,34 @@ static void put_elems(const pmat_file *f, const pmat_sv *sv, const char *name)
     putc(']', out);
 }
 
-static int put_hash(const pmat_file *f, const pmat_sv *sv, pmat_error *err)
+/* name={"key":0xADDR,...}: the values, or (heks) each entry's HEK. */
+static int put_hash_map(const pmat_file *f, const pmat_sv *sv, const char *name, int heks,
+                        pmat_error *err)
 {
-    fprintf(out, " n=%" PRIu64, sv->u.hash.n);
-    put_field_ptr("backrefs", sv->u.hash.backrefs);
-    fputs(" values={", out);
+    fprintf(out, " %s={", name);
     pmat_iter it = { 0, 0 };
     pmat_str key;
-    uint64_t val;
+    uint64_t hek, val;
     int rc, first = 1;
-    while ((rc = pmat_hash_next(f, sv, &it, &key, &val, err)) > 0) {
+    while ((rc = pmat_hash_next_hek(f, sv, &it, &key, &hek, &val, err)) > 0) {
         if (!first)
             putc(',', out);
         first = 0;
         put_str(&key);
         putc(':', out);
-        put_ptr(val);
+        put_ptr(heks ? hek : val);
     }
     putc('}', out);
-    if (rc < 0)
+    return rc;
+}
+
+static int put_hash(const pmat_file *f, const pmat_sv *sv, pmat_error *err)
+{
+    fprintf(out, " n=%" PRIu64, sv->u.hash.n);
+    put_field_ptr("backrefs", sv->u.hash.backrefs);
+    if (put_hash_map(f, sv, "values", 0, err) < 0)
+        return -1;
+    if (pmat_file_header(f)->hash_heks && put_hash_map(f, sv, "heks", 1, err) < 0)
         return -1;
     if (sv->type == PMAT_SVt_STASH || sv->type == PMAT_SVt_CLASS) {
         put_field_ptr("mro_linear_all", sv->u.hash.mro_linear_all);
@@ -206,14 +217,15 @@ static int put_class(const pmat_file *f, const pmat_sv *sv, pmat_error *err)
 /* The CODE body lists: one pass over the body records per list keeps the
  * output in file order without collecting anything in memory. */
 enum list_kind { L_CONSTS, L_CONSTIX, L_GVS, L_GVIX, L_PADS, L_PADNAMES, L_PADFLAGS,
-                 L_PADOURSTASH };
+                 L_PADOURSTASH, L_PADFIELDS, L_PADFIELDSTASH };
 
 static int put_code_list(const pmat_file *f, const pmat_sv *sv, enum list_kind kind,
                          const char *name, pmat_error *err)
 {
     static const unsigned rectype[] = {
         PMAT_CODEx_CONSTSV, PMAT_CODEx_CONSTIX, PMAT_CODEx_GVSV, PMAT_CODEx_GVIX,
-        PMAT_CODEx_PAD, PMAT_CODEx_PADNAME, PMAT_CODEx_PADNAME_FLAGS, PMAT_CODEx_PADNAME
+        PMAT_CODEx_PAD, PMAT_CODEx_PADNAME, PMAT_CODEx_PADNAME_FLAGS, PMAT_CODEx_PADNAME,
+        PMAT_CODEx_PADNAME_FIELD, PMAT_CODEx_PADNAME_FIELD
     };
     fprintf(out, " %s=[", name);
     pmat_iter it = { 0, 0 };
@@ -230,7 +242,7 @@ static int put_code_list(const pmat_file *f, const pmat_sv *sv, enum list_kind k
         switch (kind) {
         case L_CONSTS: case L_GVS: put_ptr(r.ptr); break;
         case L_CONSTIX: case L_GVIX: fprintf(out, "%" PRIu64, r.ix); break;
-        case L_PADS: case L_PADOURSTASH:
+        case L_PADS: case L_PADOURSTASH: case L_PADFIELDSTASH:
             fprintf(out, "%" PRIu64 ":", r.ix);
             put_ptr(r.ptr);
             break;
@@ -239,6 +251,7 @@ static int put_code_list(const pmat_file *f, const pmat_sv *sv, enum list_kind k
             put_str(&r.name);
             break;
         case L_PADFLAGS: fprintf(out, "%" PRIu64 ":0x%02x", r.ix, r.flags); break;
+        case L_PADFIELDS: fprintf(out, "%" PRIu64 ":%" PRIu64, r.ix, r.fieldix); break;
         }
     }
     putc(']', out);
@@ -257,6 +270,8 @@ static int put_code(const pmat_file *f, const pmat_sv *sv, pmat_error *err)
     put_field_ptr("constval", sv->u.code.constval);
     put_field_str("file", &sv->u.code.file);
     put_field_str("name", &sv->u.code.name);
+    if (sv->u.code.has_name_hek)
+        put_field_ptr("name_hek", sv->u.code.name_hek);
 
     uint64_t padnames_av = 0;
     pmat_iter it = { 0, 0 };
@@ -270,8 +285,9 @@ static int put_code(const pmat_file *f, const pmat_sv *sv, pmat_error *err)
     put_field_ptr("padnames_av", padnames_av);
 
     static const char *const names[] = { "consts", "constix", "gvs", "gvix", "pads",
-                                         "padnames", "padflags", "padourstash" };
-    for (int k = L_CONSTS; k <= L_PADOURSTASH; k++)
+                                         "padnames", "padflags", "padourstash",
+                                         "padfields", "padfieldstash" };
+    for (int k = L_CONSTS; k <= L_PADFIELDSTASH; k++)
         if (put_code_list(f, sv, (enum list_kind)k, names[k], err) < 0)
             return -1;
     return 0;
@@ -413,6 +429,17 @@ static int put_ext(const pmat_file *f, uint64_t offset, pmat_error *err)
         fprintf(out, " serial=%" PRIu64 " line=%" PRIu64, x.u.debug.serial, x.u.debug.line);
         put_field_str("file", &x.u.debug.file);
         break;
+    case PMAT_SVx_PV_SHARED_HEK: put_field_ptr("hek", x.u.shared_hek); break;
+    case PMAT_SVx_MAGICv2:
+        fprintf(out, " shape=%u flags=%u priv=%u ptrlen=%" PRIu64 " keyiv=%" PRIu64,
+                x.u.magicv2.shape, x.u.magicv2.flags, x.u.magicv2.priv, x.u.magicv2.ptrlen,
+                x.u.magicv2.keyiv);
+        put_field_ptr("funcs", x.u.magicv2.funcs);
+        put_field_ptr("auxsv", x.u.magicv2.auxsv);
+        put_field_ptr("ptr", x.u.magicv2.ptr);
+        put_field_ptr("keysv", x.u.magicv2.keysv);
+        put_field_ptr("userstruct", x.u.magicv2.userstruct);
+        break;
     default:
         if (put_raw(f, &x.raw, err) < 0)
             return -1;
@@ -478,6 +505,19 @@ static int put_ctx(const pmat_file *f, size_t i, pmat_error *err)
     return 0;
 }
 
+/* The mortals section (PL_tmps_stack from its base up, then PL_tmps_floor):
+ * nothing when the file has none. */
+static void put_mortals(const pmat_file *f)
+{
+    for (uint64_t i = 0; i < pmat_mortal_count(f); i++) {
+        fprintf(out, "MORTAL %" PRIu64 " ", i);
+        put_ptr(pmat_mortal_at(f, i));
+        putc('\n', out);
+    }
+    if (pmat_mortal_has_floor(f))
+        fprintf(out, "MORTAL_FLOOR %" PRIu64 "\n", pmat_mortal_floor(f));
+}
+
 /* ---- commands ------------------------------------------------------------------- */
 
 static void put_header(const pmat_file *f)
@@ -537,6 +577,7 @@ static int cmd_dump(const pmat_file *f, pmat_error *err)
     for (size_t i = 0; i < pmat_ctx_count(f); i++)
         if (put_ctx(f, i, err) < 0)
             return -1;
+    put_mortals(f);
     return 0;
 }
 

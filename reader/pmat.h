@@ -2,7 +2,7 @@
  *
  * CONTRACT
  *
- *  - pmat_open() maps a PMAT file (format v0.1 .. v0.5, either endianness,
+ *  - pmat_open() maps a PMAT file (format v0.1 .. v0.6, either endianness,
  *    4- or 8-byte UINT/PTR, 8-byte double or 10-byte x87 long double NV),
  *    validates the header, walks every record once and builds a compact
  *    index of the SVs sorted by address.  If it returns non-NULL, every
@@ -78,6 +78,8 @@ enum {
     PMAT_SVx_SAVED_CV    = 0x86,
     PMAT_SVx_SVSV_NOTE   = 0x87,
     PMAT_SVx_DEBUGREPORT = 0x88,
+    PMAT_SVx_PV_SHARED_HEK = 0x89,   /* v0.6: a SCALAR's PV is a shared HEK */
+    PMAT_SVx_MAGICv2     = 0x8A,     /* v0.6: perl 5.42's MagicV2 attachments */
 
     PMAT_META_STRUCT = 0xF0,
 
@@ -92,6 +94,10 @@ enum {
 #define PMAT_SCALAR_HAS_NV  0x04
 #define PMAT_SCALAR_HAS_PV  0x08
 #define PMAT_SCALAR_PV_UTF8 0x10
+
+/* MAGICv2 flags */
+#define PMAT_MAGICv2_WEAK_AUXSV 0x01   /* AUXSV is not counted: a weak reference */
+#define PMAT_MAGICv2_HAS_KEYIV  0x02   /* KEYIV holds a value */
 
 /* CODE body record types */
 enum {
@@ -144,6 +150,10 @@ typedef struct pmat_header {
     pmat_sizes extns[128];   /* indexed by type - 0x80 */
     pmat_sizes ctxs[256];    /* [0] is the common context header */
     uint64_t undef_at, yes_at, no_at;   /* the immortals */
+    /* v0.6 on: every HASH/STASH/CLASS entry is STR KEY, PTR HEK, PTR VALUE
+     * (before: no HEK).  Hash bodies are not described by the size tables,
+     * so this follows the format version, as Devel::MAT does. */
+    int hash_heks;
 } pmat_header;
 
 pmat_file *pmat_open(const char *path, pmat_error *err);
@@ -195,6 +205,9 @@ uint64_t pmat_stack_at(const pmat_file *f, uint64_t i);
 uint64_t pmat_mortal_count(const pmat_file *f);
 uint64_t pmat_mortal_at(const pmat_file *f, uint64_t i);
 uint64_t pmat_mortal_floor(const pmat_file *f);
+/* 1 if the file wrote a FLOOR after the mortals (always when the count is
+ * above 0; v0.6 dumpers also after a count of 0), else 0. */
+int pmat_mortal_has_floor(const pmat_file *f);
 
 /* ---- SVs --------------------------------------------------------------- */
 
@@ -224,6 +237,8 @@ typedef struct pmat_sv {
         struct {
             uint64_t line, stash, scalar, array, hash, code, egv, io, form;
             pmat_str name, file;
+            uint64_t name_hek;   /* v0.6: the HEK of GvNAME; 0 when absent */
+            int has_name_hek;    /* the file's GLOB header holds NAME_HEK */
         } glob;
         struct { uint64_t n; int unreal; } array;       /* also OBJECT */
         struct {                                        /* HASH, STASH, CLASS */
@@ -237,6 +252,8 @@ typedef struct pmat_sv {
             uint64_t line; uint8_t flags; uint64_t oproot; int64_t depth;
             uint64_t stash, glob, outside, padlist, constval;
             pmat_str file, name;
+            uint64_t name_hek;   /* v0.6: the HEK of a CvNAMED sub; 0 when absent */
+            int has_name_hek;    /* the file's CODE header holds NAME_HEK */
         } code;
         struct { int64_t ifileno, ofileno; uint64_t top, format, bottom; } io;
         struct { uint8_t lvtype; uint64_t off, len, targ; } lvalue;
@@ -262,6 +279,10 @@ uint64_t pmat_array_elem(const pmat_file *f, const pmat_sv *sv, uint64_t i);
 typedef struct pmat_iter { uint64_t pos; uint64_t done; } pmat_iter;
 int pmat_hash_next(const pmat_file *f, const pmat_sv *sv, pmat_iter *it,
                    pmat_str *key, uint64_t *value, pmat_error *err);
+/* The same, with each entry's HEK pointer (0 in files before v0.6, see
+ * pmat_header.hash_heks). */
+int pmat_hash_next_hek(const pmat_file *f, const pmat_sv *sv, pmat_iter *it,
+                       pmat_str *key, uint64_t *hek, uint64_t *value, pmat_error *err);
 
 /* Iterate CODE body records in file order. */
 typedef struct pmat_code_rec {
@@ -314,6 +335,13 @@ typedef struct pmat_ext {
         struct { uint64_t key, sv; } helem;
         struct { uint64_t sv; pmat_str name; } note;
         struct { uint64_t serial, line; pmat_str file; } debug;
+        uint64_t shared_hek;                          /* PV_SHARED_HEK */
+        struct {                                      /* MAGICv2 */
+            uint8_t shape, flags;                     /* PMAT_MAGICv2_* */
+            uint16_t priv;
+            uint64_t ptrlen, keyiv;                   /* keyiv: see HAS_KEYIV */
+            uint64_t funcs, auxsv, ptr, keysv, userstruct;
+        } magicv2;
     } u;
 } pmat_ext;
 

@@ -18,6 +18,34 @@ static uint8_t hdr_u8(const pmat_file *f, const pmat_raw *raw, unsigned i)
     return raw->hdr_len > i ? f->map[raw->hdr_off + i] : 0;
 }
 
+/* A field of len bytes at byte offset at of the header; 0 when the size
+ * table makes the header shorter (an older or a leaner writer). */
+static uint64_t hdr_field(const pmat_file *f, const pmat_raw *raw, unsigned at, int len)
+{
+    if (raw->hdr_len < at + (unsigned)len)
+        return 0;
+    return pmat_get_uint_n(f, f->map + raw->hdr_off + at, len);
+}
+
+/* MAGICv2: U8 SHAPE, U8 FLAGS, U16 PRIV, UINT PTRLEN, UINT KEYIV; PTRs
+ * FUNCS, AUXSV, PTR, KEYSV, USERSTRUCT.  PRIV is read in the file's byte
+ * order (Devel::MAT 0.56 unpacks it in the host's). */
+static void decode_magicv2(const pmat_file *f, pmat_ext *o)
+{
+    const pmat_raw *r = &o->raw;
+    unsigned ul = (unsigned)f->h.uint_len;
+    o->u.magicv2.shape = hdr_u8(f, r, 0);
+    o->u.magicv2.flags = hdr_u8(f, r, 1);
+    o->u.magicv2.priv = (uint16_t)hdr_field(f, r, 2, 2);
+    o->u.magicv2.ptrlen = hdr_field(f, r, 4, (int)ul);
+    o->u.magicv2.keyiv = hdr_field(f, r, 4 + ul, (int)ul);
+    o->u.magicv2.funcs = pmat_raw_ptr(f, r, 0);
+    o->u.magicv2.auxsv = pmat_raw_ptr(f, r, 1);
+    o->u.magicv2.ptr = pmat_raw_ptr(f, r, 2);
+    o->u.magicv2.keysv = pmat_raw_ptr(f, r, 3);
+    o->u.magicv2.userstruct = pmat_raw_ptr(f, r, 4);
+}
+
 static void decode_ext(const pmat_file *f, pmat_ext *o)
 {
     const pmat_raw *r = &o->raw;
@@ -49,6 +77,12 @@ static void decode_ext(const pmat_file *f, pmat_ext *o)
     case PMAT_SVx_DEBUGREPORT:
         o->u.debug.serial = hdr_uint(f, r, 0);
         o->u.debug.line = hdr_uint(f, r, 1);
+        break;
+    case PMAT_SVx_PV_SHARED_HEK:
+        o->u.shared_hek = hdr_field(f, r, 0, f->h.ptr_len);
+        break;
+    case PMAT_SVx_MAGICv2:
+        decode_magicv2(f, o);
         break;
     default:
         break;
@@ -166,7 +200,7 @@ const char *pmat_ext_type_name(unsigned type)
 {
     static const char *const names[] = {
         "MAGIC", "SAVED_SV", "SAVED_AV", "SAVED_HV", "SAVED_AELEM", "SAVED_HELEM",
-        "SAVED_CV", "SVSV_NOTE", "DEBUGREPORT"
+        "SAVED_CV", "SVSV_NOTE", "DEBUGREPORT", "PV_SHARED_HEK", "MAGICv2"
     };
     if (type >= 0x80 && type - 0x80 < sizeof names / sizeof names[0])
         return names[type - 0x80];

@@ -63,12 +63,13 @@ static int read_magic_and_flags(pmat_file *f, pmat_cur *c)
     }
     if (pmat_rd_u8(c, &minor) < 0)
         return -1;
-    if (minor > 5) {
+    if (minor > 6) {
         c->pos--;
-        return pmat_fail(c, "unknown format version 0.%u (this reader knows 0.0 to 0.5)", minor);
+        return pmat_fail(c, "unknown format version 0.%u (this reader knows 0.0 to 0.6)", minor);
     }
     f->h.format_major = major;
     f->h.format_minor = minor;
+    f->h.hash_heks = minor >= 6;
     return 0;
 }
 
@@ -334,6 +335,7 @@ uint64_t pmat_stack_at(const pmat_file *f, uint64_t i)
 
 uint64_t pmat_mortal_count(const pmat_file *f) { return f->nmortals; }
 uint64_t pmat_mortal_floor(const pmat_file *f) { return f->mortal_floor; }
+int pmat_mortal_has_floor(const pmat_file *f) { return f->mortal_has_floor; }
 
 uint64_t pmat_mortal_at(const pmat_file *f, uint64_t i)
 {

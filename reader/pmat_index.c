@@ -277,6 +277,7 @@ fast_sv_end(const pmat_file *f, const unsigned char *buf, size_t len, size_t pos
             return 0;
         pos += (size_t)body_n * (unsigned)pl;
     } else if (type == PMAT_SVt_HASH || type == PMAT_SVt_STASH) {
+        size_t entry_ptrs = f->h.hash_heks ? 2 : 1;   /* [HEK,] VALUE */
         for (uint64_t i = 0; i < body_n; i++) {
             if (len - pos < (unsigned)ul)
                 return 0;
@@ -287,9 +288,9 @@ fast_sv_end(const pmat_file *f, const unsigned char *buf, size_t len, size_t pos
                     return 0;
                 pos += (size_t)kl;
             }
-            if (len - pos < (unsigned)pl)
+            if ((len - pos) / (unsigned)pl < entry_ptrs)
                 return 0;
-            pos += (unsigned)pl;
+            pos += entry_ptrs * (unsigned)pl;
         }
     }
     return pos;
@@ -498,9 +499,10 @@ static int index_contexts(pmat_file *f, pmat_error *err)
     return 0;
 }
 
-/* Newer dumpers end with UINT count, PTRs, UINT floor (the floor only when
- * count > 0).  A file that ends right after the contexts is an older one
- * and has no mortals section. */
+/* Newer dumpers end with UINT count, PTRs, UINT floor.  Devel::MAT reads
+ * the floor only when count > 0, but the v0.6 format writes it after a
+ * count of 0 too: a floor is read when it is there.  A file that ends
+ * right after the contexts is an older one and has no mortals section. */
 static int index_mortals(pmat_file *f, pmat_error *err)
 {
     pmat_cur c;
@@ -521,6 +523,12 @@ static int index_mortals(pmat_file *f, pmat_error *err)
         c.what = "mortal floor";
         if (pmat_rd_uint(&c, &f->mortal_floor) < 0)
             return -1;
+        f->mortal_has_floor = 1;
+    } else if (f->size - c.pos == (uint64_t)f->h.uint_len) {
+        c.what = "mortal floor";
+        if (pmat_rd_uint(&c, &f->mortal_floor) < 0)
+            return -1;
+        f->mortal_has_floor = 1;
     }
     f->end_off = c.pos;
     return 0;

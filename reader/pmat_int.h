@@ -40,6 +40,7 @@ struct pmat_file {
     uint64_t nstack;
     uint64_t stack_elems_off;
     uint64_t nmortals, mortals_elems_off, mortal_floor;
+    int mortal_has_floor;
 
     int fd;                      /* open only during pmat_open's pass */
     const struct pmat_open_opts *opts;   /* only during pmat_open */

@@ -118,20 +118,31 @@ static int str_at(pmat_cur *c, const pmat_raw *raw, unsigned i, pmat_str *s)
 
 /* ---- bodies ----------------------------------------------------------- */
 
-static int read_hash_entry(pmat_cur *c, pmat_str *key, uint64_t *value)
+/* STR KEY, [PTR HEK (v0.6 on),] PTR VALUE */
+static int read_hash_entry(pmat_cur *c, pmat_str *key, uint64_t *hek, uint64_t *value)
 {
-    return (pmat_rd_str(c, key) < 0 || pmat_rd_ptr(c, value) < 0) ? -1 : 0;
+    if (pmat_rd_str(c, key) < 0)
+        return -1;
+    *hek = 0;
+    if (c->f->h.hash_heks) {
+        c->what = "HASH entry HEK";
+        if (pmat_rd_ptr(c, hek) < 0)
+            return -1;
+        c->what = "HASH body";
+    }
+    return pmat_rd_ptr(c, value) < 0 ? -1 : 0;
 }
 
 static int skip_hash_body(pmat_cur *c, uint64_t n)
 {
-    if (pmat_rd_check_count(c, n, (uint64_t)c->f->h.uint_len + (uint64_t)c->f->h.ptr_len,
-                            "hash entries") < 0)
+    const pmat_header *h = &c->f->h;
+    uint64_t entry = (uint64_t)h->uint_len + (uint64_t)h->ptr_len * (h->hash_heks ? 2u : 1u);
+    if (pmat_rd_check_count(c, n, entry, "hash entries") < 0)
         return -1;
     for (uint64_t i = 0; i < n; i++) {
         pmat_str k;
-        uint64_t v;
-        if (read_hash_entry(c, &k, &v) < 0)
+        uint64_t hek, v;
+        if (read_hash_entry(c, &k, &hek, &v) < 0)
             return -1;
     }
     return 0;
@@ -278,6 +289,9 @@ static void decode_glob(pmat_cur *c, pmat_sv *o, hdr *h)
 {
     const pmat_file *f = c->f;
     o->u.glob.line = h_uint(h);
+    /* v0.6 appended NAME_HEK to the header; older tables stop before it */
+    o->u.glob.has_name_hek = h->end - h->pos >= (uint64_t)f->h.ptr_len;
+    o->u.glob.name_hek = h_ptr(h);
     o->u.glob.stash = pmat_raw_ptr(f, &o->raw, 0);
     o->u.glob.scalar = pmat_raw_ptr(f, &o->raw, 1);
     o->u.glob.array = pmat_raw_ptr(f, &o->raw, 2);
@@ -299,6 +313,8 @@ static void decode_code(pmat_cur *c, pmat_sv *o, hdr *h)
         o->u.code.depth = (int64_t)h_int(h, 4, 0);
     else
         o->u.code.depth = -1;
+    o->u.code.has_name_hek = h->end - h->pos >= (uint64_t)f->h.ptr_len;
+    o->u.code.name_hek = h_ptr(h);
     o->u.code.stash = pmat_raw_ptr(f, &o->raw, 0);
     o->u.code.glob = pmat_raw_ptr(f, &o->raw, 1);
     o->u.code.outside = pmat_raw_ptr(f, &o->raw, 2);
@@ -528,13 +544,20 @@ static void iter_cursor(const pmat_file *f, const pmat_sv *sv, pmat_iter *it, pm
 int pmat_hash_next(const pmat_file *f, const pmat_sv *sv, pmat_iter *it, pmat_str *key,
                    uint64_t *value, pmat_error *err)
 {
+    uint64_t hek;
+    return pmat_hash_next_hek(f, sv, it, key, &hek, value, err);
+}
+
+int pmat_hash_next_hek(const pmat_file *f, const pmat_sv *sv, pmat_iter *it, pmat_str *key,
+                       uint64_t *hek, uint64_t *value, pmat_error *err)
+{
     if (sv->type != PMAT_SVt_HASH && sv->type != PMAT_SVt_STASH && sv->type != PMAT_SVt_CLASS)
         return 0;
     if (it->done >= sv->u.hash.n)
         return 0;
     pmat_cur c;
     iter_cursor(f, sv, it, &c, err, "HASH body", sv->raw.body_off);
-    if (read_hash_entry(&c, key, value) < 0)
+    if (read_hash_entry(&c, key, hek, value) < 0)
         return -1;
     it->pos = c.pos;
     it->done++;

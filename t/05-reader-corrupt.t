@@ -182,6 +182,84 @@ my $legit_cut = $sect{mortals} || -1;
         or diag join "\n", @bad[ 0 .. ( $#bad < 9 ? $#bad : 9 ) ];
 }
 
+# ---- a v0.6 file ------------------------------------------------------------------
+#
+# bench/gen-pmat --format 0.6 writes what Devel::MAT::Dumper 0.52 adds: a
+# HEK in every hash entry (PL_strtab first in the heap, with 18 of them),
+# NAME_HEK in every GLOB, and at the end of the heap a PV_SHARED_HEK
+# record, a CLASS, an OBJECT, a MAGICv2 record, then the mortals section.
+# Cut at every third byte of the heap's first 2500 (HEK fields of the
+# stashes and strtab) and at every byte of the last 400 (the new records
+# and the mortals); flip bytes there.  Each failure must be the one line,
+# and between them the messages must name the new parts.
+SKIP: {
+    my $gen = File::Spec->rel2abs( 'bench/gen-pmat' );
+    skip 'no bench/gen-pmat', 6 unless -x $gen;
+    my $v6 = "$dir/v06.pmat";
+    local $ENV{GEN_PMAT_BUILD} = "$dir/gen-build";
+    my $out = `"$gen" --svs 3000 --format 0.6 "$v6" 2>&1`;
+    skip "bench/gen-pmat failed (no C compiler?): $out", 6 unless $? == 0 && -s $v6;
+    my $info6 = do { open my $fh, '-|', $cpmat, $v6, 'info' or die; local $/; <$fh> };
+    like( $info6, qr/^format 0\.6$/m, 'gen-pmat --format 0.6: a v0.6 file cpmat reads' );
+    my %s6 = $info6 =~ m/^sections .*$/m ? ( $& =~ m/(\w+)=(\d+)/g ) : ();
+    my $b6 = slurp( $v6 );
+    my $len6 = length $b6;
+    my @cuts = ( ( grep { $_ % 3 == 0 } $s6{heap} .. $s6{heap} + 2500 ),
+                 ( $len6 - 400 .. $len6 - 1 ) );
+    my $trunc = "$dir/v06-trunc.pmat";
+    spew( $trunc, $b6 );
+    my ( @bad, %said );
+    for my $len ( sort { $b <=> $a } @cuts ) {
+        truncate $trunc, $len or die "truncate: $!";
+        my @r = run( $trunc, 'info' );
+        my $why = judge( "v0.6 truncated at $len", $trunc, $len != $s6{mortals}, @r );
+        push @bad, $why if defined $why;
+        # "truncated while reading the X", "... cannot fit ... (in the X)"
+        $said{$1}++ while ( $r[2] // '' ) =~ m/(?:reading|\(in) the ([\w ]+?)(?: of SV|\)| \(|$)/mg;
+    }
+    ok( !@bad, 'v0.6: truncated at ' . scalar(@cuts) . ' offsets: exit 2, one line' )
+        or diag join "\n", @bad[ 0 .. ( $#bad < 9 ? $#bad : 9 ) ];
+    my @want = ( 'HASH entry HEK', 'GLOB header', 'PV_SHARED_HEK', 'CLASS body',
+                 'OBJECT fields', 'MAGICv2', 'mortals count', 'mortals', 'mortal floor' );
+    my @missing = grep { !$said{$_} } @want;
+    ok( !@missing, 'v0.6: the errors name the new parts (' . join( ', ', @want ) . ')' )
+        or diag "not named: @missing; named: " . join ', ', sort keys %said;
+
+    my $flip = "$dir/v06-flip.pmat";
+    spew( $flip, $b6 );
+    open my $fh, '+<:raw', $flip or die "$flip: $!";
+    srand( 20261204 );
+    my @pos = ( ( map { $s6{heap} + int rand 2500 } 1 .. 60 ), ( map { $len6 - 1 - int rand 400 } 1 .. 120 ) );
+    my @xor = ( 0xff, 0x01, 0x80, 0x10, 0x7f );
+    @bad = ();
+    my @cmds = ( [ 'dump' ], [ '--quiet', 'strtab' ], [ 'info' ], [ '--quiet', 'values', '-H', 'strtab' ] );
+    for my $i ( 0 .. $#pos ) {
+        my $p = $pos[$i];
+        my $x = $xor[ $i % @xor ];
+        my $old = substr $b6, $p, 1;
+        sysseek $fh, $p, 0; syswrite $fh, chr( ord($old) ^ $x );
+        my @cmd = @{ $cmds[ $i % @cmds ] };
+        my @args = $cmd[0] eq '--quiet' ? ( '--quiet', $flip, @cmd[ 1 .. $#cmd ] ) : ( $flip, @cmd );
+        my ( $exit, $sig, $err ) = run( @args );
+        # a flipped strtab root may leave no strtab: an argument error
+        my $why = defined $exit && $exit == 2 && $err =~ /\Acpmat: (strtab|values): [^\n]*(strtab|SV)[^\n]*\n\z/ && $err !~ /byte/ ? undef
+                : judge( sprintf( 'v0.6 byte %d ^ 0x%02x (%s)', $p, $x, "@cmd" ), $flip, 0, $exit, $sig, $err );
+        push @bad, $why if defined $why;
+        sysseek $fh, $p, 0; syswrite $fh, $old;
+    }
+    close $fh;
+    ok( !@bad, scalar(@pos) . ' v0.6 byte flips (dump, strtab, values -H): exit 0 or 2, never a crash' )
+        or diag join "\n", @bad[ 0 .. ( $#bad < 9 ? $#bad : 9 ) ];
+
+    my $m6 = $s6{mortals};
+    bad_file( 'v0.6-absurd-mortals', do {
+                  my $b = $b6;
+                  substr( $b, $m6, 8 ) = pack 'Q<', 2**60;
+                  $b;
+              }, qr/count \d+ of mortals cannot fit/, 1 );
+    bad_file( 'v0.6-no-floor', substr( $b6, 0, $len6 - 8 ), qr/mortal floor/, 1 );
+}
+
 # ---- specific bad files ------------------------------------------------------------
 
 sub bad_file {
@@ -218,17 +296,21 @@ bad_file( 'absurd-roots', do {
 # Files AFL++ found (t/fixtures/corrupt): each must end as any damaged file
 # does, within a memory limit (a 919-byte file with a PADNAME index of ~16M
 # made `count` allocate 800 MB and take seconds; `symbols` on a stash with
-# no symbols passed NULL to memcpy, which UBSan stops in the ASan run).  The limit is left off
+# no symbols passed NULL to memcpy, which UBSan stops in the ASan run; a
+# v0.6 file whose main_cv is its own pad made `show main_cv` list the
+# CODE's line number, 9.5M, as pad slots).  The limit is left off
 # for an ASan build, which reserves terabytes of shadow address space.
 my @fuzzed = sort glob 't/fixtures/corrupt/*.pmat';
-cmp_ok( scalar @fuzzed, '>=', 2, 'the fuzzed files are there (t/fixtures/corrupt)' );
+cmp_ok( scalar @fuzzed, '>=', 3, 'the fuzzed files are there (t/fixtures/corrupt)' );
 for my $f (@fuzzed) {
     my $limit = $cpmat =~ /asan/ ? '' : 'ulimit -v 262144; ';
-    for my $cmd ( [ 'count' ], [ 'identify', 'defstash' ], [ 'find', 'cv' ], [ 'symbols' ] ) {
+    for my $cmd ( [ 'count' ], [ 'identify', 'defstash' ], [ 'find', 'cv' ], [ 'symbols' ],
+                  [ 'strtab' ], [ 'show', 'main_cv' ] ) {
         my ( $exit, $sig, $err ) = run_prog( '/bin/sh', '-c', qq{${limit}exec "\$0" "\$@"}, $cpmat, '--quiet', $f, @$cmd );
         # the damage may also leave no SV at the root named: an argument
         # error, one line without a byte offset
-        my $bad = defined $exit && $exit == 2 && $err =~ /\Acpmat: \w+: no SV at root \w+\n\z/ ? undef
+        my $bad = defined $exit && $exit == 2 &&
+                  $err =~ /\Acpmat: \w+: (no SV at root \w+|the file has no shared string table[^\n]*)\n\z/ ? undef
                 : judge( "$f @$cmd", $f, 0, $exit, $sig, $err );
         ok( !$bad, "fuzzed file $f, @$cmd: exit 0, or 2 with one line" . ( $limit ? ' (256 MB address space)' : '' ) ) or diag $bad;
     }

@@ -24,8 +24,11 @@ static void walk_sv(const pmat_file *f, const pmat_sv *sv)
     case PMAT_SVt_HASH:
     case PMAT_SVt_STASH:
     case PMAT_SVt_CLASS:
-        while (pmat_hash_next(f, sv, &it, &s, &v, &err) > 0)
+    {
+        uint64_t hek;
+        while (pmat_hash_next_hek(f, sv, &it, &s, &hek, &v, &err) > 0)
             ;
+    }
         memset(&it, 0, sizeof it);
         while (pmat_class_next(f, sv, &it, &v, &s, &err) > 0)
             ;
@@ -84,6 +87,8 @@ static void touch_all(const char *path)
         (void)pmat_sv_find(f, pmat_stack_at(f, i));
     for (uint64_t i = 0; i < pmat_mortal_count(f); i++)
         (void)pmat_mortal_at(f, i);
+    if (pmat_mortal_has_floor(f))
+        (void)pmat_mortal_floor(f);
     for (size_t i = 0; i < pmat_sv_count(f); i++) {
         pmat_sv sv;
         if (pmat_sv_get(f, i, &sv, &err) == 0) {

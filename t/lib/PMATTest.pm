@@ -196,7 +196,7 @@ sub parse_line
     return ( \@words, \%f, \@order );
 }
 
-my %INDEXED = map { $_ => 1 } qw( pads padnames padflags padourstash );
+my %INDEXED = map { $_ => 1 } qw( pads padnames padflags padourstash padfields padfieldstash );
 
 # Run `cpmat FILE dump` and parse all of it.
 sub cpmat_dump
@@ -233,6 +233,7 @@ sub cpmat_dump
                 $sv->{values_list} = $sv->{values}{list};
                 $sv->{values}      = $sv->{values}{hash};
             }
+            $sv->{heks} = $sv->{heks}{hash} if ref $sv->{heks} eq 'HASH';   # v0.6 files
             $d{count}{$type}++;
             $d{nsv}++;
         }
@@ -244,6 +245,18 @@ sub cpmat_dump
         }
         elsif ( $kind eq 'SVSV_NOTE' ) {
             push @{ ( $d{svs}{ $w->[0] } //= {} )->{notes} }, $f;
+        }
+        elsif ( $kind eq 'PV_SHARED_HEK' ) {
+            ( $d{svs}{ $w->[0] } //= {} )->{shared_hek} = $f->{hek};
+        }
+        elsif ( $kind eq 'MAGICv2' ) {
+            push @{ ( $d{svs}{ $w->[0] } //= {} )->{magicv2} }, $f;
+        }
+        elsif ( $kind eq 'MORTAL' ) {
+            $d{mortals}[ $w->[0] ] = $w->[1];
+        }
+        elsif ( $kind eq 'MORTAL_FLOOR' ) {
+            $d{mortal_floor} = $w->[0];
         }
         elsif ( $kind eq 'DEBUGREPORT' ) {
             ( $d{svs}{ $w->[0] } //= {} )->{debugreport} = $f;

@@ -74,9 +74,10 @@ void write_roots(pTHX_ pmat_dump *d)
         ROOT("custom_op_names", PL_custom_op_names),
         ROOT("custom_op_descs", PL_custom_op_descs),
         /* The Unicode inversion lists the regex engine keeps.  The set
-         * changes between perl versions; these are 5.36's (intrpvar.h), so
-         * only 5.36 names them rather than risk a build failure elsewhere. */
-#if PERL_VERSION_GE(5, 36, 0) && !PERL_VERSION_GE(5, 37, 0)
+         * changes between perl versions; these 18 are in the intrpvar.h of
+         * 5.32, 5.36, 5.40 and 5.42 (checked), so only those name them
+         * rather than risk a build failure on a perl not checked. */
+#if PERL_VERSION_GE(5, 32, 0) && !PERL_VERSION_GE(5, 43, 0)
         ROOT("utf8_mark",              PL_utf8_mark),
         ROOT("utf8_toupper",           PL_utf8_toupper),
         ROOT("utf8_totitle",           PL_utf8_totitle),

@@ -161,7 +161,10 @@ PROG
     is( $?, 0, 'END after exit: the program exits 0' ) or diag $out;
     my $d = cpmat_dump($path);
     my $main = sv_at( $d, $d->{roots}{mainstack} );
-    cmp_ok( scalar @{ $main->{elems} }, '>=', 20, 'END after exit: the main program\'s items are still on the main stack' );
+    # (perl 5.32 and 5.36 leave them there; 5.40 does not, seen in trixie;
+    # and the checks below hold either way)
+    cmp_ok( scalar @{ $main->{elems} }, '>=', 20, 'END after exit: the main program\'s items are still on the main stack' )
+        if $] < 5.040;
     my %have = map { $_ => 1 } keys %{ $d->{svs} };
     my %immortal = map { $_ => 1 } values %{ $d->{immortals} };
     my @nothing = grep { $_ ne '0x0' && !$have{$_} && !$immortal{$_} } @{ $main->{elems} };

@@ -21,12 +21,13 @@ PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
     size_t nbytes, inline_bytes;
     unsigned char *p;
 
-    /* A value stack is neither REAL nor REIFY (unless perl counts the
-     * stack's references, PERL_RC_STACK), and its AvFILLp is not its
-     * depth: see stack.c. */
     /* Not REAL: the array owns no reference counts (a REIFY one, @_ or
      * @DB::args, would take them only when modified). */
     const int unowned = array && !AvREAL(av);
+
+    /* A value stack is neither REAL nor REIFY (unless perl counts the
+     * stack's references, PERL_RC_STACK), and its AvFILLp is not its
+     * depth: see stack.c. */
 #ifdef PERL_RC_STACK
     if (array)
 #else

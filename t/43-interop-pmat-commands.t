@@ -58,6 +58,9 @@ my %refdump = Interop::ref_inc() ? map { $_ => Interop::run_fixture( 'ref', $_ )
 sub failure_shape
 {
     my ( $rc, $err ) = @_;
+    # Devel::MAT 0.53+ warns about each freed mortal the reference lists
+    # (see Interop::load): the reference's defect, not part of the failure
+    $err =~ s/^SV address 0x[0-9a-f]+ is marked mortal but there is no SV at .*\n//mg;
     $err =~ s/0x[0-9a-f]+/ADDR/g;
     $err =~ s/\b\d+\b(?! line)/N/g;
     return "exit $rc: $err";

@@ -250,6 +250,16 @@ void write_heap(pTHX_ pmat_dump *d);
 /* Threads that walked the arenas in the last dump (1, or 2 when split). */
 int  pmat_last_walkers(void);
 void write_sv_magic(pTHX_ pmat_dump *d, const SV *sv);
+/* helpers.c: other modules' helpers (DMD_helper.h).  Their records, after
+ * the arena walk, on the dumping thread; nothing when none is registered. */
+void write_helper_records(pTHX_ pmat_dump *d);
+/* The roots modules added with DMD_ADD_ROOT: how many, then the pairs. */
+U32  pmat_extra_roots_count(pTHX);
+void write_extra_roots(pTHX_ pmat_dump *d);
+/* BOOT: where DMD_DUMP_STRUCT finds us; the registries' GVs. */
+void pmat_helpers_boot(pTHX);
+/* The immediate SIGABRT handler runs no helper (it may be inside malloc). */
+void pmat_helpers_suspend(int on);
 void write_saved(pTHX_ pmat_dump *d);
 void write_contexts(pTHX_ pmat_dump *d);
 

@@ -836,7 +836,10 @@ static void abrt_handler(int sig)
              * armed, and only a plain integer value is believed. */
             SV *ms = abrt_max_string_gv ? GvSV(abrt_max_string_gv) : NULL;
             IV max_string = (ms && SvIOK(ms) && !SvGMAGICAL(ms)) ? SvIVX(ms) : 256;
+            /* No helper here: the abort may have come from inside malloc. */
+            pmat_helpers_suspend(1);
             trigger(aTHX_ "SIGABRT", max_string, abrt_buf);
+            pmat_helpers_suspend(0);
         }
     }
 

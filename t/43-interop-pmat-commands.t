@@ -63,16 +63,29 @@ sub failure_shape
     $err =~ s/^SV address 0x[0-9a-f]+ is marked mortal but there is no SV at .*\n//mg;
     $err =~ s/0x[0-9a-f]+/ADDR/g;
     $err =~ s/\b\d+\b(?! line)/N/g;
+    # a warning per kind or per SV: how often it came depends on the heap
+    my %seen;
+    $err = join '', grep { !$seen{$_}++ } split /^/, $err;
     return "exit $rc: $err";
 }
 
 sub runs_clean_or_pmat_bug
 {
     my ( $name, $fx, @args ) = @_;
-    my ( $rc, $out, $err ) = run( $tool{pmat}, '--quiet', $dump{$fx}, @args );
+    return tool_clean_or_pmat_bug( $name, $tool{pmat}, [ '--quiet', \$fx, @args ] );
+}
+
+# TOOL ARGS, where a ref to a fixture's name stands for its dump file:
+# clean on our files, or failing just as on the reference's.
+sub tool_clean_or_pmat_bug
+{
+    my ( $name, $tool, $args ) = @_;
+    my @ours = map { ref ? $dump{$$_} : $_ } @$args;
+    my @fx = map { ref ? $$_ : () } @$args;
+    my ( $rc, $out, $err ) = run( $tool, @ours );
     return $out if $rc == 0 && $err eq '' && pass($name);
-    if ( $refdump{$fx} ) {
-        my ( $rrc, undef, $rerr ) = run( $tool{pmat}, '--quiet', $refdump{$fx}, @args );
+    if ( @fx == grep { $refdump{$_} } @fx ) {
+        my ( $rrc, undef, $rerr ) = run( $tool, map { ref ? $refdump{$$_} : $_ } @$args );
         if ( failure_shape( $rc, $err ) eq failure_shape( $rrc, $rerr ) ) {
             pass("$name: pmat $Devel::MAT::VERSION fails the same way on the reference's file (pmat's bug)");
             note "pmat's own failure, on both files: $err";
@@ -157,7 +170,8 @@ for my $fx ( sort keys %dump ) {
 # The other tools
 my @all = map { $dump{$_} } qw(kinds.pl magic.pl contexts.pl);
 like( runs_clean( 'pmat-counts on three dumps', $tool{'pmat-counts'}, @all ), qr/ARRAY/, 'pmat-counts counts' );
-runs_clean( 'pmat-counts --blessed', $tool{'pmat-counts'}, '--blessed', @all[ 0, 1 ] );
+# 0.56's pmat-counts --blessed warns as its count --blessed does
+tool_clean_or_pmat_bug( 'pmat-counts --blessed', $tool{'pmat-counts'}, [ '--blessed', \'kinds.pl', \'magic.pl' ] );
 runs_clean( 'pmat-diff',               $tool{'pmat-diff'}, @all[ 1, 2 ] );
 runs_clean( 'pmat-list-orphans',       $tool{'pmat-list-orphans'}, $all[0] );
 runs_clean( 'pmat-leakreport',         $tool{'pmat-leakreport'}, @all );

@@ -22,6 +22,30 @@ my @plain_inc = grep { !m{/blib/} && !/^blib/ } split /:/, $ENV{PERL5LIB} // '';
 my $have_ref  = !system 'sh', '-c', qq{PERL5LIB='@{[ join ':', @plain_inc ]}' "$^X" -MDevel::MAT::Dumper -e1 2>/dev/null};
 my $have_dyn  = eval { require Syntax::Keyword::Dynamically; 1 };
 
+# Whether a module's shared object was built with DMD_helper.h: Debian's
+# bookworm builds were, its trixie and sid builds are not.  Each perl's
+# truth is asserted: a path where helpers exist, the reference's "not
+# found" where they do not.
+sub registers_helpers
+{
+    my ($mod) = @_;
+    ( my $rel = $mod ) =~ s{::}{/}g;
+    my ($last) = $mod =~ /(\w+)$/;
+    for my $d (@INC) {
+        my $so = "$d/auto/$rel/$last.so";
+        next unless -f $so;
+        open my $fh, '<:raw', $so or return 0;
+        local $/;
+        my $bin = <$fh>;
+        return index( $bin, 'Devel::MAT::Dumper/%helper_per_' ) >= 0 ? 1 : 0;
+    }
+    return 0;
+}
+my %helped = ( held => registers_helpers('Future::AsyncAwait'),
+               dynamic => registers_helpers('Syntax::Keyword::Dynamically') );
+note "Future::AsyncAwait registers helpers: " . ( $helped{held} ? 'yes' : 'no' )
+   . "; Syntax::Keyword::Dynamically: " . ( $helped{dynamic} ? 'yes' : 'no' );
+
 # ( { NAME => ADDR }, stdout ) of the fixture dumped by 'ours' or 'reference'
 sub run_fixture
 {
@@ -54,15 +78,26 @@ my ( $ours, $out ) = run_fixture( 'ours', "$tmp/ours.pmat" );
 like( $out, qr{^dumper=.*/blib/}m, 'ours is this build' );
 
 my $held = identify( 'cpmat', "$tmp/ours.pmat", $ours->{held} );
-like( $held, qr/^\S+\(via RV\) a suspended pad slot of CODE\(PP\) at 0x[0-9a-f]+, which is \(\*A\):$/m,
-      'cpmat identify, our dump: the object is a suspended pad slot of the async sub' );
-unlike( $held, qr/not found/, '... and the path reaches a root' );
+if ( $helped{held} ) {
+    like( $held, qr/^\S+\(via RV\) a suspended pad slot of CODE\(PP\) at 0x[0-9a-f]+, which is \(\*A\):$/m,
+          'cpmat identify, our dump: the object is a suspended pad slot of the async sub' );
+    unlike( $held, qr/not found/, '... and the path reaches a root' );
+}
+else {
+    like( $held, qr/^\S+the referrant of REF\(\) at 0x[0-9a-f]+, which is:\n +\S+not found$/m,
+          'this Future::AsyncAwait has no helper: the suspended pad slot is not found' );
+}
 
 SKIP: {
     skip 'Syntax::Keyword::Dynamically is not installed', 1 unless $have_dyn;
-    like( identify( 'cpmat', "$tmp/ours.pmat", $ours->{dynamic} ),
-          qr/^\S+\(via RV\) the current value slot of UNDEF\(\)=Syntax::Keyword::Dynamically::_SuspendedDynamicVar at 0x[0-9a-f]+, which is:$/m,
-          'the dynamically value: the current value slot of the suspended variable' );
+    my $dyn = identify( 'cpmat', "$tmp/ours.pmat", $ours->{dynamic} );
+    if ( $helped{dynamic} ) {
+        like( $dyn, qr/^\S+\(via RV\) the current value slot of UNDEF\(\)=Syntax::Keyword::Dynamically::_SuspendedDynamicVar at 0x[0-9a-f]+, which is:$/m,
+              'the dynamically value: the current value slot of the suspended variable' );
+    }
+    else {
+        like( $dyn, qr/not found/, 'this Syntax::Keyword::Dynamically has no helper: the value is not found' );
+    }
 }
 
 SKIP: {
@@ -75,9 +110,15 @@ SKIP: {
                    "cpmat: the $what object has the same path in both dumps" );
       SKIP: {
             skip 'pmat (Devel::MAT) is not installed', 1 unless $have_pmat;
-            is_deeply( path_lines( identify( 'pmat', "$tmp/ours.pmat", $ours->{$what} ) ),
-                       path_lines( identify( 'pmat', "$tmp/ref.pmat", $ref->{$what} ) ),
-                       "pmat: the $what object has the same path in both dumps" );
+            # Devel::MAT 0.53 cannot load some files of the reference 0.50
+            # ("SV address ... is marked mortal but there is no SV"): then
+            # cpmat's reading of the reference dump is the expectation.
+            my $want = identify( 'pmat', "$tmp/ref.pmat", $ref->{$what} );
+            my $by = 'pmat';
+            ( $want, $by ) = ( identify( 'cpmat', "$tmp/ref.pmat", $ref->{$what} ), 'cpmat' )
+                if $want =~ /is marked mortal but there is no SV/;
+            is_deeply( path_lines( identify( 'pmat', "$tmp/ours.pmat", $ours->{$what} ) ), path_lines($want),
+                       "pmat: the $what object has the same path in our dump as $by finds in the reference's" );
         }
     }
 }

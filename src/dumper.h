@@ -54,7 +54,13 @@ enum {
     PMAT_SVt_UNDEF   = 13,
     PMAT_SVt_YES     = 14,
     PMAT_SVt_NO      = 15,
-    PMAT_SVt_MAX     = 16          /* NTYPES written in the header */
+    PMAT_SVt_OBJ     = 16,         /* format v0.5: `class` objects and */
+    PMAT_SVt_CLASS   = 17,         /* the stashes of their classes */
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ and class stashes exist from 5.38 */
+    PMAT_SVt_MAX     = 18          /* NTYPES written in the header */
+#else
+    PMAT_SVt_MAX     = 16
+#endif
 };
 
 /* SV extension records, written after the SV they annotate. */
@@ -89,7 +95,13 @@ enum {
     PMAT_CODEx_PADNAME       = 5,
     PMAT_CODEx_PADNAMES      = 7,
     PMAT_CODEx_PAD           = 8,
-    PMAT_CODEx_PADNAME_FLAGS = 9
+    PMAT_CODEx_PADNAME_FLAGS = 9,
+    PMAT_CODEx_PADNAME_FIELD = 10  /* v0.5: the pad name of a `class` field */
+};
+
+/* CLASS body records, after the stash's entries. */
+enum {
+    PMAT_CLASSx_FIELD = 1           /* UINT fieldix, STR name */
 };
 
 typedef struct pmat_dump {
@@ -208,6 +220,13 @@ void write_sv_lvalue(pTHX_ pmat_dump *d, const SV *sv);
 void write_sv_regexp(pTHX_ pmat_dump *d, const SV *sv);
 void write_sv_format(pTHX_ pmat_dump *d, const CV *fm);
 void write_sv_invlist(pTHX_ pmat_dump *d, const SV *sv);
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ: `use feature 'class'` objects */
+void write_sv_object(pTHX_ pmat_dump *d, const SV *obj);
+/* A CLASS record's body after the stash entries: field records, then 0. */
+void write_class_fields(pTHX_ pmat_dump *d, const struct xpvhv_aux *aux);
+/* Bytes a class owns on top of its stash (added to the CLASS SIZE). */
+UV   pmat_class_extra_size(const struct xpvhv_aux *aux);
+#endif
 
 /* heap.c: the TYPE byte and the common header (ADDRESS, REFCNT, SIZE,
  * BLESSED) of one SV.  Returns 0 if the writer has failed. */

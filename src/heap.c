@@ -22,6 +22,14 @@
 #define U (PMAT_UINT_SIZE)
 #define P (PMAT_PTR_SIZE)
 
+/* The format minor version: v0.5 is v0.4 plus the OBJ and CLASS types and
+ * PADNAME_FIELD, which only a perl with `class` can have in its heap. */
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ and class stashes exist from 5.38 */
+#  define PMAT_FORMAT_MINOR 5
+#else
+#  define PMAT_FORMAT_MINOR 4
+#endif
+
 void write_header(pTHX_ pmat_dump *d)
 {
     const U8 sv_sizes[PMAT_SVt_MAX][3] = {
@@ -36,6 +44,11 @@ void write_header(pTHX_ pmat_dump *d)
         [PMAT_SVt_IO]       = { (U8)(2 * U), 3, 0 },
         [PMAT_SVt_LVALUE]   = { (U8)(1 + 2 * U), 1, 0 },
         /* REGEXP, FORMAT, INVLIST, UNDEF, YES, NO: the common header only */
+#if PERL_VERSION_GE(5,38,0)  /* v0.5's types, for SVt_PVOBJ and class stashes */
+        [PMAT_SVt_OBJ]      = { (U8)U, 0, 0 },
+        /* a STASH's fields, then ADJUST_BLOCKS */
+        [PMAT_SVt_CLASS]    = { (U8)U, 5 + 1, 1 },
+#endif
     };
     const U8 svx_sizes[PMAT_SVx_MAX - PMAT_SVxMAGIC][3] = {
         [PMAT_SVxMAGIC       - 0x80] = { 2, 3, 0 },
@@ -78,7 +91,7 @@ void write_header(pTHX_ pmat_dump *d)
     pmat_put_u8_nocheck(w, flags);
     pmat_put_u8_nocheck(w, 0);
     pmat_put_u8_nocheck(w, 0);      /* format major */
-    pmat_put_u8_nocheck(w, 4);      /* format minor */
+    pmat_put_u8_nocheck(w, PMAT_FORMAT_MINOR);
     pmat_put_u32_nocheck(w, ((U32)PERL_REVISION << 24) | ((U32)PERL_VERSION << 16)
                              | (U32)PERL_SUBVERSION);
     pmat_put_u8_nocheck(w, PMAT_SVt_MAX);
@@ -159,6 +172,11 @@ PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
     case SVt_PVIO:
         write_sv_io(aTHX_ d, (const IO *)sv);
         break;
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ: `use feature 'class'` objects */
+    case SVt_PVOBJ:
+        write_sv_object(aTHX_ d, sv);
+        break;
+#endif
     default:
         return 0;
     }

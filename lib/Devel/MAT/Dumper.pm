@@ -226,7 +226,8 @@ From your own code:
 
 Walks every SV arena of the running interpreter and writes one record per
 live SV, plus the roots, the value stack and the context stack, as a PMAT
-file (format version 0.4) that L<Devel::MAT> and the C<cpmat> tool read.
+file (format version 0.4; 0.5 on perl 5.38 and later, whose heaps can hold
+C<class> objects) that L<Devel::MAT> and the C<cpmat> tool read.
 
 Dumps are taken either by calling L</dump> or L</dumpfh>, or by the
 triggers set up with L</IMPORT OPTIONS>: a signal, a fatal C<die>, a
@@ -574,6 +575,14 @@ stack (sub calls with their CV, C<@_> and old depth, C<eval> blocks, string
 C<eval>s with their code). The immortals C<undef>, C<yes> and C<no> are named
 in the roots, not written as records.
 
+On perl 5.38 and later, C<use feature 'class'> is written as format 0.5
+has it: each object as an OBJ record (its class, and its field SVs in field
+order), each class stash as a CLASS record (the stash, its ADJUST blocks,
+and the index and name of each field it declares; a class without fields
+has none), and each pad name of a field with its field index and the class
+that declared it (PADNAME_FIELD).  The reference dumper (0.50, 0.52)
+crashes on a class that declares no field; this one does not.
+
 The value stacks are written as their live part.  The running one (the
 STACK section, and its ARRAY record) ends at the top of the stack, not at
 its C<AvFILLp>, which perl updates only when it switches stacks; the stacks
@@ -641,8 +650,15 @@ bytes on 64-bit perls); the reference counts the head alone.
 =item *
 
 A hash with an iterator, weak back-references or a name has perl's larger
-body with the auxiliary struct (56 bytes more on 64-bit perl 5.36), which
-the reference does not count.
+body with the auxiliary struct (56 bytes more on 64-bit perl 5.36, 112 from
+5.38 on, which added the fields of a class), which the reference does not
+count.
+
+=item *
+
+An object (perl 5.38+) also counts its array of field pointers, which it
+allocates and frees itself; the reference counts head and body only.  A
+class counts, on top of its stash, the list of its fields.
 
 =item *
 

@@ -28,6 +28,7 @@ my %mod;
 $mod{ours} = build_lru( "$tmp/ours", 'ours' );
 $mod{none} = build_lru( "$tmp/none", 'none' );
 $mod{reference} = build_lru( "$tmp/reference", 'reference' ) if $have_ref;
+$mod{old} = build_lru( "$tmp/old", 'ours', old_api => 1 );
 
 # Run the fixture with a module build and a dumper ('ours' or 'reference');
 # returns ( wait status, { NAME => 0xADDR, ... }, stdout, stderr ).
@@ -205,6 +206,38 @@ subtest 'a package helper for 10,000 objects' => sub {
     is( () = $dump =~ /^SVSV_NOTE .* name="the LRU slot \[0\]"$/mg, 10001, 'a slot note for each that holds one' );
     is( () = $dump =~ /^SVSV_NOTE .* name="the LRU table"$/mg, 10002, 'a note of its table for each' );
     is( () = $dump =~ /^META_STRUCT /mg, 1, 'one META_STRUCT' );
+};
+
+# Helpers built without WANT_DMD_API_044 register in package hashes and get
+# no context.  The reference 0.46 and later no longer calls them (it says so
+# on STDERR); we do.
+subtest 'helpers of the API before 0.44' => sub {
+    my ( $st, $a, $out, $err ) = run_fixture( { module => 'old', dumper => 'ours' }, 'dump', "$tmp/old.pmat" );
+    is( $st, 0, 'the fixture ran' );
+    is( $err, '', 'nothing on STDERR' );
+    my $recs = helper_records( "$tmp/old.pmat", $a );
+    is_deeply( $recs, [ 'SVSV_NOTE cache sv=ADDR name="the LRU slot [0]"', 'SVSV_NOTE cache sv=ADDR name="the LRU slot [1]"',
+                        'SVSV_NOTE pinned_to sv=ADDR name="the pinned value"' ],
+               'their notes, and no struct (that API has none)' );
+    like( cpmat( "$tmp/old.pmat", 'identify', $a->{cached} ), qr/^\S+\(via RV\) the LRU slot \[1\] of SCALAR\(IV\)=DMDTest::LRU at $a->{cache}, which is:$/m,
+          'identify follows them' );
+};
+
+# The leak summary asks whether anything reachable from the roots holds a
+# candidate: an annotation is such a reference.
+subtest 'cpmat-leakreport --summary counts annotated references' => sub {
+    my $leakreport = "$ROOT/blib/script/cpmat-leakreport";
+    for my $module (qw(none ours)) {
+        my $d = tempdir( DIR => $tmp );
+        my ($st) = run_fixture( { module => $module, dumper => 'ours' }, 'series', $d );
+        is( $st, 0, "$module: four dumps" );
+        my $sum = qx{"$leakreport" --summary $d/s-0.pmat $d/s-1.pmat $d/s-2.pmat $d/s-3.pmat 2>&1};
+        my ($group) = $sum =~ /^(GROUP Leak::Item: .*)$/m;
+        like( $group // $sum, $module eq 'none'
+              ? qr/^GROUP Leak::Item: \d+ SVs, .*; held outside Perl's view: nothing reachable from the roots refers to them/
+              : qr/^GROUP Leak::Item: \d+ SVs, .*; held by Perl data reachable from the roots$/,
+              $module eq 'none' ? 'without helpers: held outside Perl\'s view' : 'with the helper: held by Perl data' );
+    }
 };
 
 subtest 'the build-script side: MakeMaker and Module::Build' => sub {

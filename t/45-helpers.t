@@ -62,7 +62,9 @@ sub run_fixture
 }
 
 sub cpmat { my ( $f, @cmd ) = @_; my $o = qx{"$CPMAT" "$f" @cmd 2>&1}; return wantarray ? ( $? >> 8, $o ) : $o }
-sub pmat  { my ( $f, @cmd ) = @_; my $o = qx{pmat "$f" @cmd 2>&1}; return wantarray ? ( $? >> 8, $o ) : $o }
+# pmat 0.51 reads the IV-is-UV flag the other way round (cpmat.pod,
+# "Differences from pmat"): a blessed IV is SCALAR(UV) to it.
+sub pmat  { my ( $f, @cmd ) = @_; my $o = qx{pmat "$f" @cmd 2>&1}; $o =~ s/SCALAR\(UV\)/SCALAR(IV)/g; return wantarray ? ( $? >> 8, $o ) : $o }
 
 # What the helpers wrote, addresses named after the fixture's (others as
 # ADDR), in file order: the part of a dump that both dumpers must agree on.
@@ -125,12 +127,25 @@ subtest 'our dump, our header: annotated paths, the root, the struct' => sub {
     like( cpmat( $f, 'find', 'struct', 'DMDTest::LRU/lru' ), qr/^C_STRUCT\(DMDTest::LRU\/lru\) at $a->{table}: DMDTest::LRU\/lru$/m,
           'find struct' );
 
+    # the REF in slot [1]: its referrers include the annotation
+    my ($slot1) = cpmat( $f, 'dump' ) =~ /^SVSV_NOTE $a->{cache} sv=(0x[0-9a-f]+) name="the LRU slot \[1\]"$/m;
+    like( cpmat( $f, 'inrefs', $slot1 ), qr/^s  the LRU slot \[1\] +SCALAR\(IV\)=DMDTest::LRU at $a->{cache}$/m,
+          'inrefs of the REF in slot [1]: the annotation from the cache' );
+
   SKIP: {
-        skip 'pmat (Devel::MAT) is not installed', 4 unless $have_pmat;
+        skip 'pmat (Devel::MAT) is not installed', 8 unless $have_pmat;
         for my $what (qw(cached pinned evicted)) {
-            ( my $p = tree( pmat( $f, 'identify', $a->{$what} ) ) ) =~ s/SCALAR\(UV\)/SCALAR(IV)/g;
+            my $p = tree( pmat( $f, 'identify', $a->{$what} ) );
             is( $p, tree( cpmat( $f, 'identify', $a->{$what} ) ), "pmat identify of the $what object says what cpmat says" );
         }
+        like( scalar pmat( $f, 'roots' ), qr/^the DMDTest::LRU graveyard +: ARRAY\(1\) at $a->{graveyard}=\+the DMDTest::LRU graveyard$/m,
+              'pmat roots lists the graveyard' );
+        for my $cmd ( 'show', 'outrefs' ) {
+            is( ( split /\n/, pmat( $f, $cmd, $a->{table} ), 3 )[2], ( split /\n/, cpmat( $f, $cmd, $a->{table} ), 3 )[2],
+                "pmat $cmd of the struct says what cpmat says" );
+        }
+        is( ( split /\n/, pmat( $f, 'inrefs', $slot1 ), 3 )[2], ( split /\n/, cpmat( $f, 'inrefs', $slot1 ), 3 )[2],
+            'pmat inrefs of the annotated REF says what cpmat says' );
         my @p = sort split /\n/, pmat( $f, 'find', 'struct', 'DMDTest::LRU/lru' );
         my @c = sort split /\n/, cpmat( $f, 'find', 'struct', 'DMDTest::LRU/lru' );
         is( "@p[grep { $p[$_] =~ /^C_STRUCT/ } 0 .. $#p]", "@c[grep { $c[$_] =~ /^C_STRUCT/ } 0 .. $#c]",

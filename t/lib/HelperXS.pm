@@ -16,7 +16,7 @@ use File::Path qw(make_path);
 use File::Spec;
 use Exporter qw(import);
 
-our @EXPORT_OK = qw(build_lru reference_helper_pm);
+our @EXPORT_OK = qw(build_lru reference_helper_pm reference_has_context);
 
 my $ROOT = abs_path( File::Spec->catdir( dirname(__FILE__), '..', '..' ) );
 
@@ -30,6 +30,17 @@ sub reference_helper_pm
         return $f if -f $f && $f !~ m{/blib/};
     }
     return;
+}
+
+# Whether the reference's DMD_helper.h passes helpers a DMDContext (0.44
+# and later); the reference 0.42 (Debian bullseye) has the older API, whose
+# helpers take no context.
+sub reference_has_context
+{
+    my $pm = reference_helper_pm() or return;
+    open my $fh, '<', $pm or return;
+    local $/;
+    return scalar( <$fh> =~ /\bDMDContext\b/ );
 }
 
 # build_lru( $dir, $header [, old_api => 1] ): $header is 'ours',

@@ -75,3 +75,27 @@ SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill)
             return fill < 0 ? fill : 0;
     return fill;
 }
+
+/* v0.6's mortals section: the temps stack, PL_tmps_stack[0] up to and
+ * including PL_tmps_ix, then PL_tmps_floor.  Each entry holds a reference
+ * count its SV gives up at the next FREETMPS; those above the floor belong
+ * to the statement running now (a dump from inside foo(bar(), "x" . $y)
+ * finds that concatenation's result there), those below to the statements
+ * around it.  Written like the value stack: an entry whose SV is gone (one
+ * a FREETMPS is half-way through, under the SIGABRT handler) as NULL. */
+void write_mortals(pTHX_ pmat_dump *d)
+{
+    pmat_writer *w = &d->w;
+    const SSize_t ix = PL_tmps_ix;
+    const UV count = (PL_tmps_stack && ix >= 0) ? (UV)ix + 1 : 0;
+
+    if (!pmat_reserve(w, PMAT_UINT_SIZE))
+        return;
+    pmat_put_uint_nocheck(w, count);
+    if (count)
+        pmat_put_unowned_elems(w, PL_tmps_stack, (size_t)count);
+    if (!pmat_reserve(w, PMAT_UINT_SIZE))
+        return;
+    /* -1 (no floor set: nothing has been saved) goes out as all ones */
+    pmat_put_uint_nocheck(w, (UV)PL_tmps_floor);
+}

@@ -10,7 +10,9 @@ BEGIN { our $_perldb = $^P; $^P &= ~0x02 }
 use strict;
 use warnings;
 
-our $VERSION = '0.01';
+# The reference dumper's API level we match: the format it writes (v0.6 by
+# default) and its behaviour, as of Devel::MAT::Dumper 0.52.
+our $VERSION = '0.52';
 
 require XSLoader;
 XSLoader::load( __PACKAGE__, $VERSION );
@@ -24,6 +26,10 @@ sub _undebugged { _no_debug( $_[0] ); return $_[0] }
 
 # Bytes of each string value written into a dump; negative writes them whole.
 our $MAX_STRING = 256;
+
+# The PMAT format a dump is written in: '0.6', or '0.4' for readers before
+# Devel::MAT 0.53 (read at the start of each dump).
+our $FORMAT = '0.6';
 
 use Config ();
 use File::Basename ();
@@ -88,6 +94,13 @@ sub import
                 or die "Devel::MAT::Dumper: -max_string needs an integer, not "
                      . ( defined $n ? "'$n'" : 'nothing' ) . "\n";
             $MAX_STRING = 0 + $n;
+        }
+        elsif ( $opt eq '-format' ) {
+            my $f = shift;
+            defined $f and ( $f eq '0.4' or $f eq '0.6' )
+                or die "Devel::MAT::Dumper: -format needs 0.4 or 0.6, not "
+                     . ( defined $f ? "'$f'" : 'nothing' ) . "\n";
+            $FORMAT = $f;
         }
         elsif ( $opt eq '-eager_open' ) {
             $eager = 1;

@@ -78,11 +78,13 @@ SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill)
 
 /* v0.6's mortals section: the temps stack, PL_tmps_stack[0] up to and
  * including PL_tmps_ix, then PL_tmps_floor.  Each entry holds a reference
- * count its SV gives up at the next FREETMPS; those above the floor belong
- * to the statement running now (a dump from inside foo(bar(), "x" . $y)
- * finds that concatenation's result there), those below to the statements
- * around it.  Written like the value stack: an entry whose SV is gone (one
- * a FREETMPS is half-way through, under the SIGABRT handler) as NULL. */
+ * count its SV gives up at the next FREETMPS.  Entering a sub or a block
+ * moves the floor up to the top, so the entries above it were made inside
+ * the innermost one and those at or below it by the statements around it:
+ * a dump from inside foo(bar(), "x" . $y) finds bar()'s returned copy and
+ * the concatenation's (foo's temporary arguments) at or below the floor.
+ * Written like the value stack: an entry whose SV is gone (one a FREETMPS
+ * is half-way through, under the SIGABRT handler) as NULL. */
 void write_mortals(pTHX_ pmat_dump *d)
 {
     pmat_writer *w = &d->w;

@@ -47,6 +47,10 @@ MODULE = Devel::MAT::Dumper    PACKAGE = Devel::MAT::Dumper
 
 PROTOTYPES: DISABLE
 
+BOOT:
+    /* DMD_helper.h's DMD_DUMP_STRUCT and DMD_ADD_ROOT find us (helpers.c). */
+    pmat_helpers_boot(aTHX);
+
 void
 dump(path)
     const char *path

@@ -268,6 +268,16 @@ void write_mortals(pTHX_ pmat_dump *d);
 /* -format 0.4: does the heap hold an OBJ or CLASS record's SV (then the
  * header says 0.5)?  Stops at the first. */
 int  pmat_heap_has_class(pTHX);
+/* helpers.c: other modules' helpers (DMD_helper.h).  Their records, after
+ * the arena walk, on the dumping thread; nothing when none is registered. */
+void write_helper_records(pTHX_ pmat_dump *d);
+/* The roots modules added with DMD_ADD_ROOT: how many, then the pairs. */
+U32  pmat_extra_roots_count(pTHX);
+void write_extra_roots(pTHX_ pmat_dump *d);
+/* BOOT: where DMD_DUMP_STRUCT finds us; the registries' GVs. */
+void pmat_helpers_boot(pTHX);
+/* The immediate SIGABRT handler runs no helper (it may be inside malloc). */
+void pmat_helpers_suspend(int on);
 void write_saved(pTHX_ pmat_dump *d);
 void write_contexts(pTHX_ pmat_dump *d);
 

@@ -842,7 +842,10 @@ static void abrt_handler(int sig)
             opts.format = (fs && !SvGMAGICAL(fs)) ? pmat_format_of_sv(aTHX_ fs) : 0;
             if (!opts.format)
                 opts.format = PMAT_FORMAT_0_6;
+            /* No helper here: the abort may have come from inside malloc. */
+            pmat_helpers_suspend(1);
             trigger(aTHX_ "SIGABRT", opts, abrt_buf);
+            pmat_helpers_suspend(0);
         }
     }
 

@@ -371,6 +371,10 @@ void write_heap(pTHX_ pmat_dump *d)
     write_one_sv(aTHX_ d, &PL_sv_zero);
 #endif
 
+    /* Every SV is in the file by now, and the second walker has ended:
+     * the helpers may run (helpers.c). */
+    write_helper_records(aTHX_ d);
+
     write_saved(aTHX_ d);
 
     if (pmat_reserve(&d->w, 1))

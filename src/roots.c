@@ -106,7 +106,7 @@ void write_roots(pTHX_ pmat_dump *d)
     pmat_put_ptr_nocheck(w, &PL_sv_undef);
     pmat_put_ptr_nocheck(w, &PL_sv_yes);
     pmat_put_ptr_nocheck(w, &PL_sv_no);
-    pmat_put_u32_nocheck(w, (uint32_t)nroots);
+    pmat_put_u32_nocheck(w, (uint32_t)nroots + pmat_extra_roots_count(aTHX));
 
     for (i = 0; i < nroots; i++) {
         pmat_put_cstr(w, roots[i].name);
@@ -114,4 +114,5 @@ void write_roots(pTHX_ pmat_dump *d)
             return;
         pmat_put_ptr_nocheck(w, roots[i].addr);
     }
+    write_extra_roots(aTHX_ d);     /* DMD_ADD_ROOT's, after perl's own */
 }

@@ -793,6 +793,19 @@ F<t/42-interop-tools.t>, F<t/43-interop-pmat-commands.t> and
 F<t/44-interop-leak-workflow.t> compare them on fixture programs and list
 the remaining allowed differences, each with its reason.
 
+=head1 WHAT XS MODULES ADD
+
+An XS module built with L<Devel::MAT::Dumper::Helper> (ours or the
+reference's; the header is the same ABI) can register helpers that
+describe what its C side holds.  After the arena walk, on the dumping
+thread, the dumper calls the package helper of each blessed SV's class (and
+its parents') and the magic helper of each MAGIC's vtable, one at a time,
+and writes what they describe: SVxSVSVnote annotations, META_STRUCT and
+C_STRUCT records; the roots they add with C<DMD_ADD_ROOT> go into the
+roots section.  No helper runs from the immediate SIGABRT handler.  What
+names no SV or struct of the dump is left out and counted in one line on
+STDERR.  With no helper registered, nothing of this costs anything.
+
 =head1 VARIABLES
 
 =head2 $VERSION

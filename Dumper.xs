@@ -146,6 +146,31 @@ _dump_over_bogus_save_entry(path)
   }
 
 void
+_dump_with_alien_sv(path)
+    const char *path
+  CODE:
+  {
+    /* Not API: t/23 checks the walk's answer to an SV type it does not
+     * know (a future perl's), which no perl we build on has: one SV with
+     * its type bits set to an unused value (below SVTYPEMASK, which marks
+     * a freed slot) while we dump, put back before any perl code runs.
+     * Its address is the return value, so the test can look for it. */
+    char msg[3 * 4096];
+    SV *alien = newSV(0);
+    const U32 type_bits = SvFLAGS(alien) & SVTYPEMASK;
+    int err;
+
+    SvFLAGS(alien) = (SvFLAGS(alien) & ~(U32)SVTYPEMASK) | (SVTYPEMASK - 1);
+    err = pmat_dump_file(aTHX_ path, current_opts(aTHX_ 1), msg, sizeof msg);
+    SvFLAGS(alien) = (SvFLAGS(alien) & ~(U32)SVTYPEMASK) | type_bits;
+    ST(0) = sv_2mortal(newSVuv(PTR2UV(alien)));
+    SvREFCNT_dec(alien);
+    if (err)
+        croak("Cannot write heap dump to %s - %s", path, msg);
+    XSRETURN(1);
+  }
+
+void
 _set_file(path)
     const char *path
   CODE:

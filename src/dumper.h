@@ -55,8 +55,8 @@ enum {
     PMAT_SVt_YES     = 14,
     PMAT_SVt_NO      = 15,
     PMAT_SVt_MAX_0_4 = 16,         /* NTYPES of a v0.4 header */
-    PMAT_SVt_OBJ     = 16,         /* v0.5 on: perl 5.38+ `class` */
-    PMAT_SVt_CLASS   = 17,
+    PMAT_SVt_OBJ     = 16,         /* format v0.5 on: `class` objects and */
+    PMAT_SVt_CLASS   = 17,         /* the stashes of their classes (5.38+) */
     PMAT_SVt_MAX     = 18          /* NTYPES of a v0.5 or v0.6 header */
 };
 
@@ -65,8 +65,8 @@ enum {
  * in hash entries, GLOB and CODE records, PV_SHARED_HEK records, and the
  * mortals section after the contexts.  0.4 is the layout readers before
  * Devel::MAT 0.53 take; a heap holding perl 5.38+ `class` objects or
- * classes then goes out as 0.5 (0.4 plus the OBJ and CLASS types), the
- * newest those readers know. */
+ * classes then goes out as 0.5 (0.4 plus the OBJ and CLASS types and
+ * PADNAME_FIELD), the newest those readers know. */
 enum {
     PMAT_FORMAT_0_4 = 4,
     PMAT_FORMAT_0_6 = 6
@@ -107,7 +107,13 @@ enum {
     PMAT_CODEx_PADNAME       = 5,
     PMAT_CODEx_PADNAMES      = 7,
     PMAT_CODEx_PAD           = 8,
-    PMAT_CODEx_PADNAME_FLAGS = 9
+    PMAT_CODEx_PADNAME_FLAGS = 9,
+    PMAT_CODEx_PADNAME_FIELD = 10  /* v0.5: the pad name of a `class` field */
+};
+
+/* CLASS body records, after the stash's entries. */
+enum {
+    PMAT_CLASSx_FIELD = 1           /* UINT fieldix, STR name */
 };
 
 /* What the user asked of one dump, read before it starts. */
@@ -240,6 +246,13 @@ void write_sv_lvalue(pTHX_ pmat_dump *d, const SV *sv);
 void write_sv_regexp(pTHX_ pmat_dump *d, const SV *sv);
 void write_sv_format(pTHX_ pmat_dump *d, const CV *fm);
 void write_sv_invlist(pTHX_ pmat_dump *d, const SV *sv);
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ: `use feature 'class'` objects */
+void write_sv_object(pTHX_ pmat_dump *d, const SV *obj);
+/* A CLASS record's body after the stash entries: field records, then 0. */
+void write_class_fields(pTHX_ pmat_dump *d, const struct xpvhv_aux *aux);
+/* Bytes a class owns on top of its stash (added to the CLASS SIZE). */
+UV   pmat_class_extra_size(const struct xpvhv_aux *aux);
+#endif
 
 /* heap.c: the TYPE byte and the common header (ADDRESS, REFCNT, SIZE,
  * BLESSED) of one SV.  Returns 0 if the writer has failed. */

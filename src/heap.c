@@ -40,10 +40,10 @@ void write_header(pTHX_ pmat_dump *d)
         [PMAT_SVt_IO]       = { (U8)(2 * U), 3, 0 },
         [PMAT_SVt_LVALUE]   = { (U8)(1 + 2 * U), 1, 0 },
         /* REGEXP, FORMAT, INVLIST, UNDEF, YES, NO: the common header only */
-        /* v0.5 on: an OBJ is a field count and its fields; a CLASS is a
-         * stash plus its ADJUST blocks */
+        /* v0.5 on (5.38+ `class`): an OBJ is a field count and its fields;
+         * a CLASS is a STASH's fields, then ADJUST_BLOCKS */
         [PMAT_SVt_OBJ]      = { (U8)U, 0, 0 },
-        [PMAT_SVt_CLASS]    = { (U8)U, 6, 1 },
+        [PMAT_SVt_CLASS]    = { (U8)U, 5 + 1, 1 },
     };
     const U8 svx_sizes[PMAT_SVx_MAX - PMAT_SVxMAGIC][3] = {
         [PMAT_SVxMAGIC       - 0x80] = { 2, 3, 0 },
@@ -174,6 +174,11 @@ PMAT_HOT_INLINE int write_one_sv(pTHX_ pmat_dump *d, const SV *sv)
     case SVt_PVIO:
         write_sv_io(aTHX_ d, (const IO *)sv);
         break;
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ: `use feature 'class'` objects */
+    case SVt_PVOBJ:
+        write_sv_object(aTHX_ d, sv);
+        break;
+#endif
     default:
         return 0;
     }
@@ -383,7 +388,7 @@ void write_heap(pTHX_ pmat_dump *d)
 
 int pmat_heap_has_class(pTHX)
 {
-#ifdef HvAUXf_IS_CLASS      /* 5.38+: `class` objects (SVt_PVOBJ) and classes */
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ and class stashes exist from 5.38 */
     const SV *arena;
 
     for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {

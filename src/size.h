@@ -57,6 +57,10 @@ static inline UV pmat_pv_size_t(const SV *sv, svtype t)
     if (t < SVt_PV || t == SVt_PVAV || t == SVt_PVHV
         || t == SVt_PVCV || t == SVt_PVFM || t == SVt_PVIO)
         return 0;
+#if PERL_VERSION_GE(5,38,0)  /* an object's head has no string slot in use */
+    if (t == SVt_PVOBJ)
+        return 0;
+#endif
     /* An RV lives in the same slot as the PV pointer. */
     if (SvROK(sv) || !SvPVX_const(sv) || !SvLEN(sv))
         return 0;

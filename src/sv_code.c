@@ -14,7 +14,8 @@
  *   - PADNAMES (always NULL: since 5.18 the name list is a PADNAMELIST, not
  *     an SV, so there is no SV address to give; the names follow as records)
  *   - PADNAME for every non-NULL pad name 1..max, PADNAME_FLAGS after it when
- *     it has any of the flags the format knows;
+ *     it has any of the flags the format knows, and PADNAME_FIELD when it
+ *     names a `class` field (5.38+);
  *   - PAD for every allocated depth 1..PadlistMAX (the pads are AVs).
  *
  * The PADLIST pointer is written as NULL, as the reference does: on 5.18+ a
@@ -239,6 +240,28 @@ static U8 padname_flags(const PADNAME *pn)
     return flags;
 }
 
+/* A `class` field's pad name: which slot of ObjectFIELDS it names, and the
+ * class that declared it (PADNAME_FIELD, after the PADNAME it qualifies). */
+static void write_padname_field(pmat_writer *w, const PADNAME *pn, SSize_t ix)
+{
+#if PERL_VERSION_GE(5,38,0)  /* PadnameIsFIELD and its fieldinfo exist from 5.38 */
+    const struct padname_fieldinfo *fi;
+
+    if (!PadnameIsFIELD(pn) || !(fi = PadnameFIELDINFO(pn)))
+        return;
+    if (!pmat_reserve(w, 1 + 2 * PMAT_UINT_SIZE + PMAT_PTR_SIZE))
+        return;
+    pmat_put_u8_nocheck(w, PMAT_CODEx_PADNAME_FIELD);
+    pmat_put_uint_nocheck(w, (UV)ix);
+    pmat_put_uint_nocheck(w, (UV)fi->fieldix);
+    pmat_put_ptr_nocheck(w, fi->fieldstash);
+#else
+    PERL_UNUSED_ARG(w);
+    PERL_UNUSED_ARG(pn);
+    PERL_UNUSED_ARG(ix);
+#endif
+}
+
 static void write_padlist(pTHX_ pmat_dump *d, const PADLIST *pl)
 {
     pmat_writer *w = &d->w;
@@ -274,6 +297,7 @@ static void write_padlist(pTHX_ pmat_dump *d, const PADLIST *pl)
                 pmat_put_uint_nocheck(w, (UV)ix);
                 pmat_put_u8_nocheck(w, flags);
             }
+            write_padname_field(w, pn, ix);
         }
     }
 

@@ -1,4 +1,4 @@
-/* sv_hash.c -- HASH and STASH records.
+/* sv_hash.c -- HASH, STASH and CLASS records.
  *
  * The buckets of HvARRAY are walked directly: hv_iterinit/hv_iternext would
  * run tie magic and reset the iterator the program may be in the middle of.
@@ -50,23 +50,49 @@ static void put_entry(pmat_writer *w, const HE *he, int strtab, int heks)
     }
 }
 
+/* Is this stash a `class` (5.38+)?  Its record is then a CLASS: the
+ * stash's fields, ADJUST_BLOCKS, and field records after the entries. */
+#if PERL_VERSION_GE(5,38,0)  /* HvAUXf_IS_CLASS and xhv_class_* exist from 5.38 */
+#  define STASH_IS_CLASS(aux) ((aux)->xhv_aux_flags & HvAUXf_IS_CLASS)
+#else
+#  define STASH_IS_CLASS(aux) 0
+#endif
+
 /* The fixed part of the record: common header, COUNT, BACKREFS and, for a
- * stash, its four MRO pointers (the name follows).  At most
- * PMAT_COMMON_LEN + PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE bytes. */
+ * stash, its four MRO pointers (the name follows), and for a class its
+ * ADJUST_BLOCKS.  At most PMAT_COMMON_LEN + PMAT_UINT_SIZE + 6 *
+ * PMAT_PTR_SIZE bytes. */
 static unsigned char *put_hash_fixed(unsigned char *p, const HV *hv, UV size, UV n,
                                      const struct xpvhv_aux *aux,
-                                     const struct mro_meta *meta, int stash)
+                                     const struct mro_meta *meta, U8 type)
 {
-    p = pmat_p_sv_common(p, (const SV *)hv, stash ? PMAT_SVt_STASH : PMAT_SVt_HASH, size);
+    p = pmat_p_sv_common(p, (const SV *)hv, type, size);
     p = pmat_p_uint(p, n);
     p = pmat_p_ptr(p, aux ? aux->xhv_backreferences : NULL);
-    if (stash) {
+    if (type != PMAT_SVt_HASH) {
         p = pmat_p_ptr(p, meta ? meta->mro_linear_all     : NULL);
         p = pmat_p_ptr(p, meta ? meta->mro_linear_current : NULL);
         p = pmat_p_ptr(p, meta ? meta->mro_nextmethod     : NULL);
         p = pmat_p_ptr(p, meta ? meta->isa                : NULL);
     }
+#if PERL_VERSION_GE(5,38,0)  /* xhv_class_adjust_blocks exists from 5.38 */
+    if (type == PMAT_SVt_CLASS)
+        p = pmat_p_ptr(p, aux->xhv_class_adjust_blocks);
+#endif
     return p;
+}
+
+/* After a CLASS's entries: its field records and their 0 terminator. */
+static void put_class_tail(pTHX_ pmat_dump *d, const struct xpvhv_aux *aux, U8 type)
+{
+#if PERL_VERSION_GE(5,38,0)  /* only a 5.38+ heap has CLASS records */
+    if (type == PMAT_SVt_CLASS)
+        write_class_fields(aTHX_ d, aux);
+#else
+    PERL_UNUSED_ARG(d);
+    PERL_UNUSED_ARG(aux);
+    PERL_UNUSED_ARG(type);
+#endif
 }
 
 /* The bytes the table adds to SIZE apart from the entries. */
@@ -154,12 +180,20 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
     const struct mro_meta *meta = aux ? aux->xhv_mro_meta : NULL;
     const char *name = has_aux ? HvNAME_get(hv) : NULL;
     const STRLEN namelen = name ? (STRLEN)HvNAMELEN_get(hv) : 0;
-    /* The fixed part, with the name's length word and bytes for a stash. */
+    const U8 type = !name ? PMAT_SVt_HASH
+                  : STASH_IS_CLASS(aux) ? PMAT_SVt_CLASS : PMAT_SVt_STASH;
+    /* The fixed part, with the name's length word and bytes for a stash,
+     * and ADJUST_BLOCKS for a class. */
     const size_t head_len = name ? PMAT_COMMON_LEN + 2 * PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE + namelen
+                                   + (type == PMAT_SVt_CLASS ? PMAT_PTR_SIZE : 0)
                                  : PMAT_COMMON_LEN + PMAT_UINT_SIZE + PMAT_PTR_SIZE;
     const UV size0 = pmat_sv_body_size_t((const SV *)hv, SVt_PVHV)   /* no string */
                    + table_size(hv, (const HE *const *)buckets, max, has_aux)
-                   + (meta ? sizeof(struct mro_meta) : 0);
+                   + (meta ? sizeof(struct mro_meta) : 0)
+#if PERL_VERSION_GE(5,38,0)  /* a class's own field list (class.c) */
+                   + (type == PMAT_SVt_CLASS ? pmat_class_extra_size(aux) : 0)
+#endif
+                   ;
     UV size = size0;
     UV n = 0;
     STRLEN i;
@@ -187,12 +221,13 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
                                 d->heks, &size, &n);
         }
         if (p) {
-            unsigned char *q = put_hash_fixed(start, hv, size, n, aux, meta, name != NULL);
+            unsigned char *q = put_hash_fixed(start, hv, size, n, aux, meta, type);
             if (name) {
                 q = pmat_p_uint(q, (UV)namelen);
                 pmat_p_mem(q, name, namelen);
             }
             pmat_commit(w, p);
+            put_class_tail(aTHX_ d, aux, type);
             return;
         }
         size = size0;
@@ -210,18 +245,19 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
             }
     }
 
-    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 5 * PMAT_PTR_SIZE))
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 6 * PMAT_PTR_SIZE))
         return;
-    pmat_commit(w, put_hash_fixed(pmat_cursor(w), hv, size, n, aux, meta, name != NULL));
+    pmat_commit(w, put_hash_fixed(pmat_cursor(w), hv, size, n, aux, meta, type));
     if (name)
         pmat_put_str(w, name, namelen);
 
-    if (!n)
-        return;
-    for (i = 0; i <= max; i++)
-        for (he = buckets[i]; he; he = HeNEXT(he))
-            if (ENTRY_WRITTEN(he, strtab))
-                put_entry(w, he, strtab, d->heks);
+    if (n) {
+        for (i = 0; i <= max; i++)
+            for (he = buckets[i]; he; he = HeNEXT(he))
+                if (ENTRY_WRITTEN(he, strtab))
+                    put_entry(w, he, strtab, d->heks);
+    }
+    put_class_tail(aTHX_ d, aux, type);
 }
 
 #endif

@@ -99,8 +99,9 @@ sub size_difference
     # perl gave it; the reference counts the head alone for these records
     return "$BODY{$delta} body" if ( $type eq 'UNDEF' || $type eq 'REF' ) && $BODY{$delta};
     # a hash with an iterator, backrefs or a name has the larger
-    # xpvhv_with_aux body, which the reference does not count
-    return 'hash aux' if $type eq 'HASH' && $delta == 7 * $P;
+    # xpvhv_with_aux body, which the reference does not count: struct
+    # xpvhv_aux is 7 words, 14 from 5.38 on (its xhv_class_* fields)
+    return 'hash aux' if $type eq 'HASH' && $delta == ( $] >= 5.038 ? 14 : 7 ) * $P;
     return 'unexplained';
 }
 

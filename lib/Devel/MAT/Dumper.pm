@@ -654,6 +654,14 @@ C<eval>s with their code); in v0.6, the mortals and the shared-string
 pointers (L</FORMAT VERSIONS>). The immortals C<undef>, C<yes> and C<no> are named
 in the roots, not written as records.
 
+On perl 5.38 and later, C<use feature 'class'> is written as formats 0.5 and 0.6
+has it: each object as an OBJ record (its class, and its field SVs in field
+order), each class stash as a CLASS record (the stash, its ADJUST blocks,
+and the index and name of each field it declares; a class without fields
+has none), and each pad name of a field with its field index and the class
+that declared it (PADNAME_FIELD).  The reference dumper (0.50, 0.52)
+crashes on a class that declares no field; this one does not.
+
 The value stacks are written as their live part.  The running one (the
 STACK section, and its ARRAY record) ends at the top of the stack, not at
 its C<AvFILLp>, which perl updates only when it switches stacks; the stacks
@@ -721,8 +729,15 @@ bytes on 64-bit perls); the reference counts the head alone.
 =item *
 
 A hash with an iterator, weak back-references or a name has perl's larger
-body with the auxiliary struct (56 bytes more on 64-bit perl 5.36), which
-the reference does not count.
+body with the auxiliary struct (56 bytes more on 64-bit perl 5.36, 112 from
+5.38 on, which added the fields of a class), which the reference does not
+count.
+
+=item *
+
+An object (perl 5.38+) also counts its array of field pointers, which it
+allocates and frees itself; the reference counts head and body only.  A
+class counts, on top of its stash, the list of its fields.
 
 =item *
 

@@ -224,7 +224,7 @@ sub describe
             }
             next;
         }
-        if ( $k eq 'values_list' ) { next }
+        if ( $k eq 'values_list' || $k eq 'heks_list' ) { next }
         if ( $k eq 'name_hek' || $k eq 'shared_hek' ) { $out{$k} = hek_desc( $d, $v ); next }
         if ( $k eq 'heks' ) {
             $out{$k} = { map { ( $_ => hek_desc( $d, $v->{$_} ) ) } keys %$v };

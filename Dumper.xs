@@ -22,6 +22,27 @@ static IV current_max_string(pTHX)
     return SvIV(sv);
 }
 
+/* $MAX_STRING and $Devel::MAT::Dumper::FORMAT, read before a dump starts.
+ * A FORMAT that is neither 0.4 nor 0.6 dies here (dump(), dumpfh(),
+ * dump_fork(): nothing written yet), or, for a trigger, which never dies,
+ * gives the default 0.6 (import has checked -format already). */
+static pmat_opts current_opts(pTHX_ int may_die)
+{
+    pmat_opts o;
+    SV *sv = get_sv("Devel::MAT::Dumper::FORMAT", 0);
+
+    o.max_string = current_max_string(aTHX);
+    if (sv)
+        SvGETMAGIC(sv);
+    o.format = sv ? pmat_format_of_sv(aTHX_ sv) : PMAT_FORMAT_0_6;
+    if (!o.format) {
+        if (may_die)
+            croak("Devel::MAT::Dumper: $FORMAT must be 0.4 or 0.6, not '%" SVf "'", SVfARG(sv));
+        o.format = PMAT_FORMAT_0_6;
+    }
+    return o;
+}
+
 MODULE = Devel::MAT::Dumper    PACKAGE = Devel::MAT::Dumper
 
 PROTOTYPES: DISABLE
@@ -38,7 +59,7 @@ dump(path)
     /* Contract (POD): true on success; on failure nothing is left behind
      * and it dies with "Cannot write heap dump to PATH - WHY". */
     char msg[3 * 4096];             /* room for two paths and an error */
-    int err = pmat_dump_file(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
+    int err = pmat_dump_file(aTHX_ path, current_opts(aTHX_ 1), msg, sizeof msg);
     if (err)
         croak("Cannot write heap dump to %s - %s", path, msg);
     /* &PL_sv_yes, not an int: returning through the caller's TARG would
@@ -56,7 +77,7 @@ dump_fork(path)
      * warning line) when fork fails; dies as dump() does on what fails in
      * this process. */
     char msg[3 * 4096];
-    int err = pmat_dump_file_fork(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
+    int err = pmat_dump_file_fork(aTHX_ path, current_opts(aTHX_ 1), msg, sizeof msg);
     if (err)
         croak("Cannot write heap dump to %s - %s", path, msg);
     XSRETURN_YES;
@@ -67,14 +88,14 @@ dumpfh(fh)
     PerlIO *fh
   CODE:
   {
-    IV max_string = current_max_string(aTHX);
+    pmat_opts opts = current_opts(aTHX_ 1);
     int err, fd;
     /* Whatever Perl buffered must reach the fd before our bytes do. */
     PerlIO_flush(fh);
     fd = PerlIO_fileno(fh);
     if (fd < 0)
         croak("Cannot dump to a handle without a file descriptor");
-    err = pmat_dump_handle_fd(aTHX_ fd, max_string);
+    err = pmat_dump_handle_fd(aTHX_ fd, opts);
     if (err == EBUSY)
         croak("Cannot write heap dump - another dump is being written");
     if (err)
@@ -117,7 +138,7 @@ _dump_over_bogus_save_entry(path)
     SSPUSHPTR((void *)0x25);
     SSPUSHPTR((void *)0x21);
     SSPUSHUV(SAVEt_HV);
-    err = pmat_dump_file(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
+    err = pmat_dump_file(aTHX_ path, current_opts(aTHX_ 1), msg, sizeof msg);
     PL_savestack_ix -= 3;
     if (err)
         croak("Cannot write heap dump to %s - %s", path, msg);
@@ -140,7 +161,7 @@ _dump_with_alien_sv(path)
     int err;
 
     SvFLAGS(alien) = (SvFLAGS(alien) & ~(U32)SVTYPEMASK) | (SVTYPEMASK - 1);
-    err = pmat_dump_file(aTHX_ path, current_max_string(aTHX), msg, sizeof msg);
+    err = pmat_dump_file(aTHX_ path, current_opts(aTHX_ 1), msg, sizeof msg);
     SvFLAGS(alien) = (SvFLAGS(alien) & ~(U32)SVTYPEMASK) | type_bits;
     ST(0) = sv_2mortal(newSVuv(PTR2UV(alien)));
     SvREFCNT_dec(alien);
@@ -161,7 +182,7 @@ _trigger(reason)
     const char *reason
   CODE:
     /* Never dies: a failure is one line on STDERR and a false return. */
-    RETVAL = pmat_trigger(aTHX_ reason, current_max_string(aTHX));
+    RETVAL = pmat_trigger(aTHX_ reason, current_opts(aTHX_ 0));
   OUTPUT:
     RETVAL
 
@@ -185,7 +206,9 @@ _arm_abrt()
   CODE:
   {
     GV *gv = gv_fetchpvs("Devel::MAT::Dumper::MAX_STRING", GV_ADD, SVt_PV);
-    int err = pmat_arm_abrt((GV *)SvREFCNT_inc_simple_NN((SV *)gv));
+    GV *fgv = gv_fetchpvs("Devel::MAT::Dumper::FORMAT", GV_ADD, SVt_PV);
+    int err = pmat_arm_abrt((GV *)SvREFCNT_inc_simple_NN((SV *)gv),
+                            (GV *)SvREFCNT_inc_simple_NN((SV *)fgv));
     if (err)
         croak("Devel::MAT::Dumper: cannot install the SIGABRT handler: %s\n", strerror(err));
   }

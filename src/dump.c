@@ -55,6 +55,8 @@ static int dump_into(pTHX_ pmat_dump *d)
     write_stack(aTHX_ d);
     write_heap(aTHX_ d);
     write_contexts(aTHX_ d);
+    if (d->heks)
+        write_mortals(aTHX_ d);
 
     err = pmat_writer_flush(&d->w);
     if (masked)
@@ -73,14 +75,47 @@ static int dump_into(pTHX_ pmat_dump *d)
     return err;
 }
 
-int pmat_dump_fd(pTHX_ int fd, IV max_string)
+int pmat_format_of_sv(pTHX_ SV *sv)
+{
+    if (!SvOK(sv))
+        return PMAT_FORMAT_0_6;
+    if (SvPOK(sv)) {
+        const char *s = SvPVX_const(sv);
+        if (SvCUR(sv) == 3 && s[0] == '0' && s[1] == '.' && (s[2] == '4' || s[2] == '6'))
+            return s[2] - '0';
+        return 0;
+    }
+    /* $FORMAT = 0.4 as a number: no string to look at */
+    if (SvNOK(sv)) {
+        const NV nv = SvNVX(sv);
+        if (nv > 0.39 && nv < 0.41)
+            return PMAT_FORMAT_0_4;
+        if (nv > 0.59 && nv < 0.61)
+            return PMAT_FORMAT_0_6;
+    }
+    PERL_UNUSED_CONTEXT;
+    return 0;
+}
+
+/* The header's version and the layout of the records, from the format
+ * asked for.  Under 0.4 a heap with `class` objects or classes says 0.5,
+ * whose readers know OBJ and CLASS records (v0.4 readers would stop at
+ * the first); only then is the heap looked at first. */
+static void dump_init(pTHX_ pmat_dump *d, pmat_opts opts)
+{
+    d->max_string = opts.max_string;
+    d->unknown_svs = 0;
+    d->heks = opts.format == PMAT_FORMAT_0_6;
+    d->minor = d->heks ? 6 : pmat_heap_has_class(aTHX) ? 5 : 4;
+}
+
+int pmat_dump_fd(pTHX_ int fd, pmat_opts opts)
 {
     pmat_dump d;
     struct pmat_outfile out;
     int err;
 
-    d.max_string = max_string;
-    d.unknown_svs = 0;
+    dump_init(aTHX_ &d, opts);
     /* Not from a signal handler (those come through the prealloc entry):
      * the arena walk can be split with a helper thread, the two writers
      * taking turns at the fd. */
@@ -109,12 +144,11 @@ int pmat_dump_fd(pTHX_ int fd, IV max_string)
     return err;
 }
 
-int pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_t cap)
+int pmat_dump_fd_prealloc(pTHX_ int fd, pmat_opts opts, unsigned char *buf, size_t cap)
 {
     pmat_dump d;
 
-    d.max_string = max_string;
-    d.unknown_svs = 0;
+    dump_init(aTHX_ &d, opts);
     pmat_writer_init_buf(&d.w, fd, buf, cap);   /* maybe in a signal handler: no thread */
     return dump_into(aTHX_ &d);
 }

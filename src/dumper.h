@@ -54,13 +54,22 @@ enum {
     PMAT_SVt_UNDEF   = 13,
     PMAT_SVt_YES     = 14,
     PMAT_SVt_NO      = 15,
-    PMAT_SVt_OBJ     = 16,         /* format v0.5: `class` objects and */
-    PMAT_SVt_CLASS   = 17,         /* the stashes of their classes */
-#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ and class stashes exist from 5.38 */
-    PMAT_SVt_MAX     = 18          /* NTYPES written in the header */
-#else
-    PMAT_SVt_MAX     = 16
-#endif
+    PMAT_SVt_MAX_0_4 = 16,         /* NTYPES of a v0.4 header */
+    PMAT_SVt_OBJ     = 16,         /* format v0.5 on: `class` objects and */
+    PMAT_SVt_CLASS   = 17,         /* the stashes of their classes (5.38+) */
+    PMAT_SVt_MAX     = 18          /* NTYPES of a v0.5 or v0.6 header */
+};
+
+/* The layouts a dump can be written in ($Devel::MAT::Dumper::FORMAT).
+ * 0.6 is what the current reference dumper (0.48 on) writes: HEK pointers
+ * in hash entries, GLOB and CODE records, PV_SHARED_HEK records, and the
+ * mortals section after the contexts.  0.4 is the layout readers before
+ * Devel::MAT 0.53 take; a heap holding perl 5.38+ `class` objects or
+ * classes then goes out as 0.5 (0.4 plus the OBJ and CLASS types and
+ * PADNAME_FIELD), the newest those readers know. */
+enum {
+    PMAT_FORMAT_0_4 = 4,
+    PMAT_FORMAT_0_6 = 6
 };
 
 /* SV extension records, written after the SV they annotate. */
@@ -74,7 +83,10 @@ enum {
     PMAT_SVxSAVED_CV    = 0x86,
     PMAT_SVxSVSVnote    = 0x87,
     PMAT_SVxDEBUGREPORT = 0x88,
-    PMAT_SVx_MAX        = 0x89
+    PMAT_SVx_MAX_0_4    = 0x89,    /* NEXTNS ends here in v0.4 and v0.5 */
+    PMAT_SVxPV_SHARED_HEK = 0x89,  /* v0.6 */
+    PMAT_SVxMAGICv2     = 0x8A,    /* v0.6; perl 5.45.2+ only (not written) */
+    PMAT_SVx_MAX        = 0x8B
 };
 
 /* Context types. */
@@ -104,10 +116,24 @@ enum {
     PMAT_CLASSx_FIELD = 1           /* UINT fieldix, STR name */
 };
 
+/* What the user asked of one dump, read before it starts. */
+typedef struct pmat_opts {
+    IV  max_string;              /* bytes of each PV written; < 0: all */
+    int format;                  /* PMAT_FORMAT_0_4 or PMAT_FORMAT_0_6 */
+} pmat_opts;
+
+/* The format a $Devel::MAT::Dumper::FORMAT value names (its string, or a
+ * plain number), PMAT_FORMAT_0_6 for undef, 0 for anything else.  Reads
+ * the SV's slots only: no magic, no stringification (the SIGABRT handler
+ * calls it). */
+int pmat_format_of_sv(pTHX_ SV *sv);
+
 typedef struct pmat_dump {
     pmat_writer w;
     IV          max_string;      /* bytes of each PV written; < 0: all */
     UV          unknown_svs;     /* SVs of a type we do not know, left out */
+    U8          minor;           /* FORMATVER_MINOR in the header: 4, 5 or 6 */
+    U8          heks;            /* v0.6: HEK pointers, PV_SHARED_HEK, mortals */
     /* The arena walk may be split with a helper thread when w is in shared
      * mode (w.shared set); never in signal handlers or the fork child. */
 } pmat_dump;
@@ -251,6 +277,11 @@ void write_heap(pTHX_ pmat_dump *d);
 /* Threads that walked the arenas in the last dump (1, or 2 when split). */
 int  pmat_last_walkers(void);
 void write_sv_magic(pTHX_ pmat_dump *d, const SV *sv);
+/* v0.6: the mortals section, after the contexts (stack.c). */
+void write_mortals(pTHX_ pmat_dump *d);
+/* -format 0.4: does the heap hold an OBJ or CLASS record's SV (then the
+ * header says 0.5)?  Stops at the first. */
+int  pmat_heap_has_class(pTHX);
 /* helpers.c: other modules' helpers (DMD_helper.h).  Their records, after
  * the arena walk, on the dumping thread; nothing when none is registered. */
 void write_helper_records(pTHX_ pmat_dump *d);
@@ -265,11 +296,11 @@ void write_saved(pTHX_ pmat_dump *d);
 void write_contexts(pTHX_ pmat_dump *d);
 
 /* The whole dump to an open fd (dump.c).  Returns 0 or an errno value. */
-int  pmat_dump_fd(pTHX_ int fd, IV max_string);
+int  pmat_dump_fd(pTHX_ int fd, pmat_opts opts);
 /* The same into a caller's buffer of cap bytes (at least
  * PMAT_WRITER_BUFSIZE), allocating nothing: for dumps from inside an
  * asynchronous signal handler, where malloc may deadlock. */
-int  pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size_t cap);
+int  pmat_dump_fd_prealloc(pTHX_ int fd, pmat_opts opts, unsigned char *buf, size_t cap);
 
 /* ---- dumpfile.c: dumps to named files, and the triggers ----------------
  * A file is written under a temporary name in its own directory and renamed
@@ -278,19 +309,19 @@ int  pmat_dump_fd_prealloc(pTHX_ int fd, IV max_string, unsigned char *buf, size
 
 /* Write a complete dump to path (temp + rename).  Returns 0, or an errno
  * value with a one-line description (no trailing newline) in msg. */
-int  pmat_dump_file(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
+int  pmat_dump_file(pTHX_ const char *path, pmat_opts opts, char *msg, size_t msglen);
 /* The same, written by a detached grandchild (vfork + fork) from a
  * copy-on-write snapshot: returns as soon as the child exists.  The child
  * renames the file into place when complete and reports a failure on fd 2
  * ("Devel::MAT::Dumper: no dump because of dump_fork: ...").  If fork fails
  * it says so in one line on fd 2 and dumps in-process instead. */
-int  pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msg, size_t msglen);
+int  pmat_dump_file_fork(pTHX_ const char *path, pmat_opts opts, char *msg, size_t msglen);
 /* -fork: every trigger from now on dumps from a detached child, which says
  * "Dumping to FILE because of REASON" when the file is complete. */
 void pmat_set_fork(int on);
 /* pmat_dump_fd with the same in-progress flag (EBUSY if a dump is running):
  * for dumpfh(), so a trigger arriving meanwhile does not nest. */
-int  pmat_dump_handle_fd(pTHX_ int fd, IV max_string);
+int  pmat_dump_handle_fd(pTHX_ int fd, pmat_opts opts);
 /* The path template (NNN becomes the serial); copied (allocates). */
 int  pmat_set_template(const char *abs_path);
 const char *pmat_get_template(void);
@@ -300,10 +331,11 @@ int  pmat_eager_open(char *msg, size_t msglen);
 /* A triggered dump: picks the next file name, says "Dumping to FILE because
  * of REASON" on fd 2, dumps, and on failure says so once on fd 2.  Never
  * croaks.  Returns 1 if a file was written, 0 if not. */
-int  pmat_trigger(pTHX_ const char *reason, IV max_string);
+int  pmat_trigger(pTHX_ const char *reason, pmat_opts opts);
 /* Run a dump from an immediate (unsafe) SIGABRT handler, then re-raise.
- * max_string_gv: *Devel::MAT::Dumper::MAX_STRING (read there, not looked up). */
-int  pmat_arm_abrt(GV *max_string_gv);
+ * max_string_gv, format_gv: *Devel::MAT::Dumper::MAX_STRING and *FORMAT
+ * (read there, not looked up). */
+int  pmat_arm_abrt(GV *max_string_gv, GV *format_gv);
 /* Keeps perl's SIGQUIT handler installed through the END blocks and
  * global destruction (dumpfile.c); 0 or errno. */
 int  pmat_quit_through_end(void);

@@ -57,6 +57,7 @@ static int   fork_mode;                 /* -fork: triggers dump from a child */
 
 static unsigned char *abrt_buf;         /* the SIGABRT path's writer buffer */
 static GV *abrt_max_string_gv;          /* *MAX_STRING, looked up when armed */
+static GV *abrt_format_gv;              /* *FORMAT, likewise */
 
 /* ---- a bounded string builder (no allocation, no stdio) ---------------- */
 
@@ -273,11 +274,11 @@ static int create_temp(const char *final, char *tmp, size_t cap)
  * failure fills msg and removes tmp -- unless keep_complete is set and only
  * the rename failed, in which case the complete dump stays where it is. */
 static int write_and_rename(pTHX_ int fd, const char *tmp, const char *final,
-                            IV max_string, unsigned char *buf, int keep_complete,
+                            pmat_opts opts, unsigned char *buf, int keep_complete,
                             sbuf *msg)
 {
-    int err = buf ? pmat_dump_fd_prealloc(aTHX_ fd, max_string, buf, PMAT_WRITER_BUFSIZE)
-                  : pmat_dump_fd(aTHX_ fd, max_string);
+    int err = buf ? pmat_dump_fd_prealloc(aTHX_ fd, opts, buf, PMAT_WRITER_BUFSIZE)
+                  : pmat_dump_fd(aTHX_ fd, opts);
 
     /* close() can be where a network filesystem reports the lost write. */
     if (close(fd) < 0 && errno != EINTR && !err)
@@ -352,10 +353,10 @@ static int read_fail_fork_hook(void)
  * code, no atexit handlers, no destructors: dumps into fd, renames, says so
  * on fd 2 and leaves with _exit. */
 static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
-                       IV max_string, unsigned char *buf, int keep,
+                       pmat_opts opts, unsigned char *buf, int keep,
                        const char *reason) __attribute__((noreturn));
 static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
-                       IV max_string, unsigned char *buf, int keep,
+                       pmat_opts opts, unsigned char *buf, int keep,
                        const char *reason)
 {
     char text[PMAT_MSG_MAX], detail[PMAT_MSG_MAX];
@@ -364,7 +365,7 @@ static void dump_child(pTHX_ int fd, const char *tmp, const char *final,
 
     close_all_but(fd);
     sb_init(&msg, detail, sizeof detail);
-    err = write_and_rename(aTHX_ fd, tmp, final, max_string, buf, keep, &msg);
+    err = write_and_rename(aTHX_ fd, tmp, final, opts, buf, keep, &msg);
     sb_init(&out, text, sizeof text);
     if (!err) {
         if (reason) {
@@ -410,11 +411,11 @@ static long raw_fork(void)
  * then), or -1 with errno set.  Kept out of line so nothing of the caller's
  * frame lives across the vfork. */
 static pid_t spawn_dumper(pTHX_ int fd, const char *tmp, const char *final,
-                          IV max_string, unsigned char *buf, int keep,
+                          pmat_opts opts, unsigned char *buf, int keep,
                           const char *reason, const sigset_t *old)
     __attribute__((noinline));
 static pid_t spawn_dumper(pTHX_ int fd, const char *tmp, const char *final,
-                          IV max_string, unsigned char *buf, int keep,
+                          pmat_opts opts, unsigned char *buf, int keep,
                           const char *reason, const sigset_t *old)
 {
     pid_t pid;
@@ -433,7 +434,7 @@ static pid_t spawn_dumper(pTHX_ int fd, const char *tmp, const char *final,
             sigset_t m = *old;
             sigaddset(&m, SIGPIPE);
             pthread_sigmask(SIG_SETMASK, &m, NULL);
-            dump_child(aTHX_ fd, tmp, final, max_string, buf, keep, reason);
+            dump_child(aTHX_ fd, tmp, final, opts, buf, keep, reason);
         }
         vf_result = g > 0 ? g : fail_fork_hook == 2 ? -EAGAIN : -(long)errno;
         _exit(0);
@@ -449,7 +450,7 @@ static pid_t spawn_dumper(pTHX_ int fd, const char *tmp, const char *final,
  * not see it (and if another child of the program is waiting to be reaped
  * by then, SIGCHLD is raised again for it). */
 static int fork_dump(pTHX_ int fd, const char *tmp, const char *final,
-                     IV max_string, unsigned char *buf, int keep,
+                     pmat_opts opts, unsigned char *buf, int keep,
                      const char *reason)
 {
     sigset_t chld, all, old, pending;
@@ -482,7 +483,7 @@ static int fork_dump(pTHX_ int fd, const char *tmp, const char *final,
         return 0;
     }
 
-    pid = spawn_dumper(aTHX_ fd, tmp, final, max_string, buf, keep, reason, &old);
+    pid = spawn_dumper(aTHX_ fd, tmp, final, opts, buf, keep, reason, &old);
     if (pid < 0) {
         saved = errno;
         ok = 0;
@@ -570,7 +571,7 @@ int pmat_dump_in_progress(void)
     return in_dump;
 }
 
-int pmat_dump_file(pTHX_ const char *path, IV max_string, char *msgbuf, size_t msglen)
+int pmat_dump_file(pTHX_ const char *path, pmat_opts opts, char *msgbuf, size_t msglen)
 {
     char tmp[PMAT_PATH_MAX];
     sbuf msg;
@@ -589,12 +590,12 @@ int pmat_dump_file(pTHX_ const char *path, IV max_string, char *msgbuf, size_t m
         sb_str(&msg, errtext(err));
     }
     else
-        err = write_and_rename(aTHX_ fd, tmp, path, max_string, NULL, 0, &msg);
+        err = write_and_rename(aTHX_ fd, tmp, path, opts, NULL, 0, &msg);
     in_dump = 0;
     return err;
 }
 
-int pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msgbuf, size_t msglen)
+int pmat_dump_file_fork(pTHX_ const char *path, pmat_opts opts, char *msgbuf, size_t msglen)
 {
     char tmp[PMAT_PATH_MAX];
     sbuf msg;
@@ -613,11 +614,11 @@ int pmat_dump_file_fork(pTHX_ const char *path, IV max_string, char *msgbuf, siz
         sb_str(&msg, "cannot create a temporary file: ");
         sb_str(&msg, errtext(err));
     }
-    else if (fork_dump(aTHX_ fd, tmp, path, max_string, NULL, 0, NULL))
+    else if (fork_dump(aTHX_ fd, tmp, path, opts, NULL, 0, NULL))
         err = 0;
     else {
         say_fork_failed("dump_fork", errno);
-        err = write_and_rename(aTHX_ fd, tmp, path, max_string, NULL, 0, &msg);
+        err = write_and_rename(aTHX_ fd, tmp, path, opts, NULL, 0, &msg);
     }
     in_dump = 0;
     errno = saved_errno;                /* $! as it was */
@@ -630,13 +631,13 @@ void pmat_set_fork(int on)
     fork_mode = on;
 }
 
-int pmat_dump_handle_fd(pTHX_ int fd, IV max_string)
+int pmat_dump_handle_fd(pTHX_ int fd, pmat_opts opts)
 {
     int err;
     if (in_dump)
         return EBUSY;
     in_dump = 1;
-    err = pmat_dump_fd(aTHX_ fd, max_string);
+    err = pmat_dump_fd(aTHX_ fd, opts);
     in_dump = 0;
     return err;
 }
@@ -685,19 +686,19 @@ int pmat_eager_open(char *msgbuf, size_t msglen)
     return 0;
 }
 
-static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf);
+static int trigger_(pTHX_ const char *reason, pmat_opts opts, unsigned char *buf);
 
 /* A trigger leaves errno as it found it: a die's exit status is $!, and the
  * program may be looking at $! around a signal. */
-static int trigger(pTHX_ const char *reason, IV max_string, unsigned char *buf)
+static int trigger(pTHX_ const char *reason, pmat_opts opts, unsigned char *buf)
 {
     int saved_errno = errno;
-    int r = trigger_(aTHX_ reason, max_string, buf);
+    int r = trigger_(aTHX_ reason, opts, buf);
     errno = saved_errno;
     return r;
 }
 
-static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf)
+static int trigger_(pTHX_ const char *reason, pmat_opts opts, unsigned char *buf)
 {
     char final[PMAT_PATH_MAX], tmp[PMAT_PATH_MAX];
     char text[PMAT_MSG_MAX], detail[PMAT_MSG_MAX];
@@ -733,7 +734,7 @@ static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf)
 
     if (!err && fork_mode) {
         /* The child says "Dumping to ..." once the file is complete. */
-        if (fork_dump(aTHX_ fd, tmp, final, max_string, buf, keep, reason)) {
+        if (fork_dump(aTHX_ fd, tmp, final, opts, buf, keep, reason)) {
             in_dump = 0;
             pipe_guard_off(&pg);
             return 1;
@@ -748,7 +749,7 @@ static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf)
         sb_str(&out, reason);
         sb_str(&out, "\n");
         say(&out);
-        err = write_and_rename(aTHX_ fd, tmp, final, max_string, buf, keep, &msg);
+        err = write_and_rename(aTHX_ fd, tmp, final, opts, buf, keep, &msg);
     }
     else if (fork_mode) {
         /* No "Dumping to" line comes in fork mode when the file cannot even
@@ -777,9 +778,9 @@ static int trigger_(pTHX_ const char *reason, IV max_string, unsigned char *buf)
     return err == 0;
 }
 
-int pmat_trigger(pTHX_ const char *reason, IV max_string)
+int pmat_trigger(pTHX_ const char *reason, pmat_opts opts)
 {
-    return trigger(aTHX_ reason, max_string, NULL);
+    return trigger(aTHX_ reason, opts, NULL);
 }
 
 /* ---- SIGQUIT through the END blocks ------------------------------------ */
@@ -835,10 +836,15 @@ static void abrt_handler(int sig)
              * caught half-changed): the GV found when the handler was
              * armed, and only a plain integer value is believed. */
             SV *ms = abrt_max_string_gv ? GvSV(abrt_max_string_gv) : NULL;
-            IV max_string = (ms && SvIOK(ms) && !SvGMAGICAL(ms)) ? SvIVX(ms) : 256;
+            SV *fs = abrt_format_gv ? GvSV(abrt_format_gv) : NULL;
+            pmat_opts opts;
+            opts.max_string = (ms && SvIOK(ms) && !SvGMAGICAL(ms)) ? SvIVX(ms) : 256;
+            opts.format = (fs && !SvGMAGICAL(fs)) ? pmat_format_of_sv(aTHX_ fs) : 0;
+            if (!opts.format)
+                opts.format = PMAT_FORMAT_0_6;
             /* No helper here: the abort may have come from inside malloc. */
             pmat_helpers_suspend(1);
-            trigger(aTHX_ "SIGABRT", max_string, abrt_buf);
+            trigger(aTHX_ "SIGABRT", opts, abrt_buf);
             pmat_helpers_suspend(0);
         }
     }
@@ -853,11 +859,12 @@ static void abrt_handler(int sig)
     errno = saved_errno;
 }
 
-int pmat_arm_abrt(GV *max_string_gv)
+int pmat_arm_abrt(GV *max_string_gv, GV *format_gv)
 {
     struct sigaction sa;
 
     abrt_max_string_gv = max_string_gv;
+    abrt_format_gv = format_gv;
     if (!abrt_buf) {
         abrt_buf = malloc(PMAT_WRITER_BUFSIZE);
         if (!abrt_buf)

@@ -22,33 +22,28 @@
 #define U (PMAT_UINT_SIZE)
 #define P (PMAT_PTR_SIZE)
 
-/* The format minor version: v0.5 is v0.4 plus the OBJ and CLASS types and
- * PADNAME_FIELD, which only a perl with `class` can have in its heap. */
-#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ and class stashes exist from 5.38 */
-#  define PMAT_FORMAT_MINOR 5
-#else
-#  define PMAT_FORMAT_MINOR 4
-#endif
-
 void write_header(pTHX_ pmat_dump *d)
 {
+    /* v0.6 puts a NAME_HEK pointer at the end of the GLOB and CODE headers
+     * (h6 below); an older reader must get the v0.4 sizes, as the records
+     * then have no such field. */
+    const U8 h6 = d->heks ? (U8)P : 0;
     const U8 sv_sizes[PMAT_SVt_MAX][3] = {
         [0]                 = { (U8)(P + 4 + U), 1, 0 },   /* common */
-        [PMAT_SVt_GLOB]     = { (U8)U, 8, 2 },
+        [PMAT_SVt_GLOB]     = { (U8)(U + h6), 8, 2 },
         [PMAT_SVt_SCALAR]   = { (U8)(1 + 2 * U + PMAT_NV_SIZE), 1, 1 },
         [PMAT_SVt_REF]      = { 1, 2, 0 },
         [PMAT_SVt_ARRAY]    = { (U8)(U + 1), 0, 0 },
         [PMAT_SVt_HASH]     = { (U8)U, 1, 0 },
         [PMAT_SVt_STASH]    = { (U8)U, 5, 1 },
-        [PMAT_SVt_CODE]     = { (U8)(U + 1 + P + 4), 5, 2 },
+        [PMAT_SVt_CODE]     = { (U8)(U + 1 + P + 4 + h6), 5, 2 },
         [PMAT_SVt_IO]       = { (U8)(2 * U), 3, 0 },
         [PMAT_SVt_LVALUE]   = { (U8)(1 + 2 * U), 1, 0 },
         /* REGEXP, FORMAT, INVLIST, UNDEF, YES, NO: the common header only */
-#if PERL_VERSION_GE(5,38,0)  /* v0.5's types, for SVt_PVOBJ and class stashes */
+        /* v0.5 on (5.38+ `class`): an OBJ is a field count and its fields;
+         * a CLASS is a STASH's fields, then ADJUST_BLOCKS */
         [PMAT_SVt_OBJ]      = { (U8)U, 0, 0 },
-        /* a STASH's fields, then ADJUST_BLOCKS */
         [PMAT_SVt_CLASS]    = { (U8)U, 5 + 1, 1 },
-#endif
     };
     const U8 svx_sizes[PMAT_SVx_MAX - PMAT_SVxMAGIC][3] = {
         [PMAT_SVxMAGIC       - 0x80] = { 2, 3, 0 },
@@ -60,6 +55,10 @@ void write_header(pTHX_ pmat_dump *d)
         [PMAT_SVxSAVED_CV    - 0x80] = { 0, 1, 0 },
         [PMAT_SVxSVSVnote    - 0x80] = { 0, 1, 1 },
         [PMAT_SVxDEBUGREPORT - 0x80] = { (U8)(2 * U), 0, 1 },
+        [PMAT_SVxPV_SHARED_HEK - 0x80] = { (U8)P, 0, 0 },
+        /* Listed so a reader can size (and skip) it; no perl we build on
+         * has magic v2 (5.45.2+), so none is written yet. */
+        [PMAT_SVxMAGICv2     - 0x80] = { (U8)(4 + 2 * U), 5, 0 },
     };
     const U8 ctx_sizes[PMAT_CTX_MAX][3] = {
         [0]             = { (U8)(1 + U), 0, 1 },   /* common: GIMME, LINE; FILE */
@@ -67,6 +66,9 @@ void write_header(pTHX_ pmat_dump *d)
         [PMAT_CTX_TRY]  = { 0, 0, 0 },
         [PMAT_CTX_EVAL] = { 0, 1, 0 },
     };
+    /* A v0.4 table stops before the types and extensions it lacks. */
+    const unsigned ntypes = d->minor >= 5 ? PMAT_SVt_MAX : PMAT_SVt_MAX_0_4;
+    const unsigned nexts = (d->heks ? PMAT_SVx_MAX : PMAT_SVx_MAX_0_4) - PMAT_SVxMAGIC;
     pmat_writer *w = &d->w;
     U8 flags = 0;
 
@@ -91,13 +93,13 @@ void write_header(pTHX_ pmat_dump *d)
     pmat_put_u8_nocheck(w, flags);
     pmat_put_u8_nocheck(w, 0);
     pmat_put_u8_nocheck(w, 0);      /* format major */
-    pmat_put_u8_nocheck(w, PMAT_FORMAT_MINOR);
+    pmat_put_u8_nocheck(w, d->minor);
     pmat_put_u32_nocheck(w, ((U32)PERL_REVISION << 24) | ((U32)PERL_VERSION << 16)
                              | (U32)PERL_SUBVERSION);
-    pmat_put_u8_nocheck(w, PMAT_SVt_MAX);
-    pmat_put_nocheck(w, sv_sizes, sizeof sv_sizes);
-    pmat_put_u8_nocheck(w, PMAT_SVx_MAX - PMAT_SVxMAGIC);
-    pmat_put_nocheck(w, svx_sizes, sizeof svx_sizes);
+    pmat_put_u8_nocheck(w, (U8)ntypes);
+    pmat_put_nocheck(w, sv_sizes, ntypes * 3);
+    pmat_put_u8_nocheck(w, (U8)nexts);
+    pmat_put_nocheck(w, svx_sizes, nexts * 3);
     pmat_put_u8_nocheck(w, PMAT_CTX_MAX);
     pmat_put_nocheck(w, ctx_sizes, sizeof ctx_sizes);
 }
@@ -300,6 +302,8 @@ static int heap_helper_start(pTHX_ heap_helper *h, pmat_dump *d, arena_share *sh
 #endif
     h->share = share;
     h->d.max_string = d->max_string;
+    h->d.minor = d->minor;
+    h->d.heks = d->heks;
     h->d.unknown_svs = 0;
     if (pmat_writer_init_shared(&h->d.w, d->w.shared, PMAT_WALKER_BUFSIZE) != 0)
         return 0;
@@ -380,6 +384,30 @@ void write_heap(pTHX_ pmat_dump *d)
 
     if (pmat_reserve(&d->w, 1))
         pmat_put_u8_nocheck(&d->w, 0);
+}
+
+int pmat_heap_has_class(pTHX)
+{
+#if PERL_VERSION_GE(5,38,0)  /* SVt_PVOBJ and class stashes exist from 5.38 */
+    const SV *arena;
+
+    for (arena = PL_sv_arenaroot; arena; arena = (const SV *)SvANY(arena)) {
+        const SV *end = arena + SvREFCNT(arena);
+        const SV *sv;
+
+        for (sv = arena + 1; sv < end; sv++) {
+            const svtype t = SvTYPE(sv);
+            if (t == SVt_PVOBJ)
+                return 1;
+            /* a class nobody has instantiated yet is a CLASS record too */
+            if (t == SVt_PVHV && HvSTASH_IS_CLASS((HV *)sv))
+                return 1;
+        }
+    }
+#else
+    PERL_UNUSED_CONTEXT;
+#endif
+    return 0;
 }
 
 /* For bench/dump-speed only: the memory floor of the walk.  Visits every

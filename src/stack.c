@@ -92,3 +92,51 @@ SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill)
             return fill < 0 ? fill : 0;
     return fill;
 }
+
+/* v0.6's mortals section: UINT count, the entries, UINT floor.  The
+ * entries are the temps stack, PL_tmps_stack[0] up to and including
+ * PL_tmps_ix, each holding a reference count its SV gives up at the next
+ * FREETMPS.  Entering a sub or a block moves PL_tmps_floor up to the top,
+ * so the entries above it were made inside the innermost one and those at
+ * or below it by the statements around it: a dump from inside
+ * foo(bar(), "x" . $y) finds bar()'s returned copy and the concatenation's
+ * (foo's temporary arguments) at or below the floor.
+ *
+ * A NULL slot (perl leaves some behind) or one whose SV is gone (a
+ * FREETMPS half-way through, under the SIGABRT handler) is left out:
+ * Devel::MAT warns about every mortal that is no SV.  The floor is moved
+ * down by the ones left out at or below it, so it still parts the same
+ * entries. */
+static int mortal_written(const SV *sv)
+{
+    return sv && !SvIS_FREED(sv);
+}
+
+void write_mortals(pTHX_ pmat_dump *d)
+{
+    pmat_writer *w = &d->w;
+    const SSize_t ix = PL_tmps_stack ? PL_tmps_ix : -1;
+    SSize_t floor = PL_tmps_floor, i;
+    UV count = 0;
+
+    for (i = 0; i <= ix; i++) {
+        if (mortal_written(PL_tmps_stack[i]))
+            count++;
+        else if (i <= PL_tmps_floor)
+            floor--;
+    }
+    if (!pmat_reserve(w, PMAT_UINT_SIZE))
+        return;
+    pmat_put_uint_nocheck(w, count);
+    for (i = 0; i <= ix; i++) {
+        if (!mortal_written(PL_tmps_stack[i]))
+            continue;
+        if (!pmat_reserve(w, PMAT_PTR_SIZE))
+            return;
+        pmat_put_ptr_nocheck(w, PL_tmps_stack[i]);
+    }
+    if (!pmat_reserve(w, PMAT_UINT_SIZE))
+        return;
+    /* -1 (no floor set: nothing has been saved) goes out as all ones */
+    pmat_put_uint_nocheck(w, (UV)floor);
+}

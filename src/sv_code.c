@@ -358,12 +358,14 @@ void write_sv_code(pTHX_ pmat_dump *d, const CV *cv)
     if (CvISXSUB(cv) && CvCONST(cv))
         constval = (const SV *)CvXSUBANY(cv).any_ptr;
 
-    if (!pmat_reserve(w, PMAT_UINT_SIZE + 1 + PMAT_PTR_SIZE + 4 + 5 * PMAT_PTR_SIZE))
+    if (!pmat_reserve(w, PMAT_UINT_SIZE + 1 + PMAT_PTR_SIZE + 4 + 6 * PMAT_PTR_SIZE))
         return;
     pmat_put_uint_nocheck(w, cv_line(cv));
     pmat_put_u8_nocheck(w, flags);
     pmat_put_ptr_nocheck(w, CvISXSUB(cv) ? NULL : CvROOT(cv));
     pmat_put_u32_nocheck(w, (uint32_t)CvDEPTHunsafe(cv));
+    if (d->heks)
+        pmat_put_ptr_nocheck(w, name);       /* NAME_HEK: the shared name */
     pmat_put_ptr_nocheck(w, CvSTASH(cv));
     pmat_put_ptr_nocheck(w, gv);
     pmat_put_ptr_nocheck(w, CvOUTSIDE(cv));

@@ -18,10 +18,12 @@ void write_sv_glob(pTHX_ pmat_dump *d, const GV *gv_c)
     if (gp && (!gp->gp_egv || gp->gp_egv == gv))
         size += sizeof(GP);
 
-    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 8 * PMAT_PTR_SIZE))
+    if (!pmat_reserve(w, PMAT_COMMON_LEN + PMAT_UINT_SIZE + 9 * PMAT_PTR_SIZE))
         return;
     pmat_put_sv_common_nocheck(w, (const SV *)gv, PMAT_SVt_GLOB, size);
     pmat_put_uint_nocheck(w, gp ? (UV)gp->gp_line : 0);
+    if (d->heks)
+        pmat_put_ptr_nocheck(w, name);       /* NAME_HEK: GvNAME's shared HEK */
     pmat_put_ptr_nocheck(w, GvSTASH(gv));
     pmat_put_ptr_nocheck(w, gp ? gp->gp_sv   : NULL);
     pmat_put_ptr_nocheck(w, gp ? gp->gp_av   : NULL);

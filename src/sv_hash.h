@@ -22,7 +22,10 @@
 #define ENTRY_WRITTEN_KV(klen, val, strtab) \
     ((klen) != HEf_SVKEY && ((strtab) || (val) != &PL_sv_placeholder))
 
-static void put_entry(pmat_writer *w, const HE *he, int strtab)
+/* v0.6 puts the entry's HEK between key and value: the shared string's
+ * own address (for a hash that shares keys, PL_strtab's entry), which lets
+ * a reader tell who shares which string. */
+static void put_entry(pmat_writer *w, const HE *he, int strtab, int heks)
 {
     const char *key = HeKEY(he);
     STRLEN klen = (STRLEN)HeKLEN(he);
@@ -30,16 +33,21 @@ static void put_entry(pmat_writer *w, const HE *he, int strtab)
 
     if (klen < w->cap / 4) {
         /* The usual short key: the whole entry in one reservation. */
-        if (!pmat_reserve(w, PMAT_UINT_SIZE + klen + PMAT_PTR_SIZE))
+        if (!pmat_reserve(w, PMAT_UINT_SIZE + klen + 2 * PMAT_PTR_SIZE))
             return;
         pmat_put_uint_nocheck(w, (UV)klen);
         pmat_put_nocheck(w, key, klen);
+        if (heks)
+            pmat_put_ptr_nocheck(w, HeKEY_hek(he));
         pmat_put_ptr_nocheck(w, val);
         return;
     }
     pmat_put_str(w, key, klen);
-    if (pmat_reserve(w, PMAT_PTR_SIZE))
+    if (pmat_reserve(w, 2 * PMAT_PTR_SIZE)) {
+        if (heks)
+            pmat_put_ptr_nocheck(w, HeKEY_hek(he));
         pmat_put_ptr_nocheck(w, val);
+    }
 }
 
 /* Is this stash a `class` (5.38+)?  Its record is then a CLASS: the
@@ -118,12 +126,14 @@ static UV table_size(const HV *hv, const HE *const *buckets, STRLEN max, int has
 /* The entries of the one-pass write, from p on, not past limit; adds each
  * entry's bytes to *size_io and each entry written to *n_io.  Returns the
  * end, or NULL when they do not all fit (or a key is longer than
- * HASH_INLINE_KEY).  Inlined with strtab and sharekeys as constants for
- * the common hash, so the tests on them fold away. */
+ * HASH_INLINE_KEY).  Inlined with strtab, sharekeys and heks as constants
+ * for the common hash, so the tests on them fold away. */
 static inline __attribute__((always_inline)) unsigned char *
 put_entries(pTHX_ unsigned char *p, const unsigned char *limit, HE *const *buckets,
-            STRLEN max, const int strtab, const int sharekeys, UV *size_io, UV *n_io)
+            STRLEN max, const int strtab, const int sharekeys, const int heks,
+            UV *size_io, UV *n_io)
 {
+    const size_t ptrs = heks ? 2 * PMAT_PTR_SIZE : PMAT_PTR_SIZE;
     HE *const *b = buckets;
     HE *const *const bend = buckets + max + 1;
     UV size = *size_io, n = *n_io;
@@ -140,10 +150,12 @@ put_entries(pTHX_ unsigned char *p, const unsigned char *limit, HE *const *bucke
             if (!ENTRY_WRITTEN_KV(klen, val, strtab))
                 continue;
             if ((STRLEN)klen > HASH_INLINE_KEY
-                || (size_t)(limit - p) < PMAT_UINT_SIZE + (STRLEN)klen + PMAT_PTR_SIZE)
+                || (size_t)(limit - p) < PMAT_UINT_SIZE + (STRLEN)klen + ptrs)
                 return NULL;
             p = pmat_p_uint(p, (UV)klen);
             p = pmat_p_mem(p, HEK_KEY(hek), (STRLEN)klen);
+            if (heks)
+                p = pmat_p_ptr(p, hek);
             p = pmat_p_ptr(p, strtab ? NULL : val);
             n++;
         }
@@ -200,11 +212,13 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
         if (buckets) {
             /* Nearly every hash shares its keys and is not the string
              * table: that pass with both as constants. */
-            if (!strtab && sharekeys)
-                p = put_entries(aTHX_ p, w->buf + w->cap, buckets, max, 0, 1, &size, &n);
+            if (!strtab && sharekeys && d->heks)
+                p = put_entries(aTHX_ p, w->buf + w->cap, buckets, max, 0, 1, 1, &size, &n);
+            else if (!strtab && sharekeys)
+                p = put_entries(aTHX_ p, w->buf + w->cap, buckets, max, 0, 1, 0, &size, &n);
             else
                 p = put_entries(aTHX_ p, w->buf + w->cap, buckets, max, strtab, sharekeys,
-                                &size, &n);
+                                d->heks, &size, &n);
         }
         if (p) {
             unsigned char *q = put_hash_fixed(start, hv, size, n, aux, meta, type);
@@ -241,7 +255,7 @@ static __attribute__((noinline)) void write_sv_hash(pTHX_ pmat_dump *d, const HV
         for (i = 0; i <= max; i++)
             for (he = buckets[i]; he; he = HeNEXT(he))
                 if (ENTRY_WRITTEN(he, strtab))
-                    put_entry(w, he, strtab);
+                    put_entry(w, he, strtab, d->heks);
     }
     put_class_tail(aTHX_ d, aux, type);
 }

@@ -47,6 +47,20 @@ PMAT_HOT_INLINE void write_common_only(pmat_writer *w, const SV *sv, U8 type, UV
         pmat_commit(w, pmat_p_sv_common_t(pmat_cursor(w), sv, type, size, t));
 }
 
+/* v0.6: a string that is a shared hash key (a copy of a hash key or a
+ * constant method name, say) gets a PV_SHARED_HEK record after its SCALAR,
+ * naming the HEK in PL_strtab whose key bytes the PV is.  Rare enough to
+ * stay out of line. */
+static __attribute__((noinline)) void write_pv_shared_hek(pmat_writer *w, const SV *sv,
+                                                          const char *pv)
+{
+    if (!pmat_reserve(w, 1 + 2 * PMAT_PTR_SIZE))
+        return;
+    pmat_put_u8_nocheck(w, PMAT_SVxPV_SHARED_HEK);
+    pmat_put_ptr_nocheck(w, sv);
+    pmat_put_ptr_nocheck(w, SvSHARED_HEK_FROM_PV(pv));
+}
+
 /* Strings up to this long go into the record's one reservation; longer ones
  * through the checked append, which can write them past the buffer. */
 #define SCALAR_INLINE_PV 4096
@@ -144,12 +158,15 @@ PMAT_HOT_INLINE void write_sv_scalar(pTHX_ pmat_dump *d, const SV *sv, svtype t)
         return;
     }
     p = pmat_p_uint(p, (UV)wlen);
-    if (wlen <= SCALAR_INLINE_PV) {
+    if (wlen <= SCALAR_INLINE_PV)
         pmat_commit(w, pmat_p_mem(p, pv, wlen));
-        return;
+    else {
+        pmat_commit(w, p);
+        pmat_put_bytes(w, pv, wlen);
     }
-    pmat_commit(w, p);
-    pmat_put_bytes(w, pv, wlen);
+    /* (the cast: SvIsCOW_shared_hash's SvLEN may take a non-const SV) */
+    if (d->heks && SvIsCOW_shared_hash((SV *)sv))
+        write_pv_shared_hek(w, sv, pv);
 }
 
 #endif

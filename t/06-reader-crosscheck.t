@@ -8,6 +8,8 @@ no warnings qw( portable );   # 64-bit addresses via hex()
 use Test::More;
 use File::Temp qw( tempdir );
 use File::Spec;
+use lib 't/lib';
+use ReaderFormat;    # Devel::MAT::Dumpfile reads the dump: in the format it reads
 
 my $cpmat = $ENV{PMAT_CPMAT};
 unless( defined $cpmat ) {
@@ -42,7 +44,7 @@ sub make_dump {
         unless @inc;
     open my $saved, '>&', \*STDERR or die;
     open STDERR, '>', File::Spec->devnull;
-    my $ok = system( $^X, ( map { "-I$_" } @inc ), "-MDevel::MAT::Dumper", "-e", $prog, $file ) == 0;
+    my $ok = system( $^X, ( map { "-I$_" } @inc ), "-MDevel::MAT::Dumper=" . ReaderFormat::opt(), "-e", $prog, $file ) == 0;
     open STDERR, '>&', $saved or die;
     return $ok && -s $file;
 }

@@ -12,6 +12,8 @@ use Test::More;
 use File::Temp qw( tempdir );
 use lib 't/fixtures';
 use TriggerHelp;
+use lib 't/lib';
+use ReaderFormat;    # Devel::MAT loads the dumps: in the format it reads
 
 my $dir = tempdir( CLEANUP => 1 );
 
@@ -89,7 +91,7 @@ BEGIN { Devel::MAT::Dumper::dump( "$ENV{PMAT_DIR}/begin.pmat" ) }
 print FOO, "\n";
 E
     local $ENV{PMAT_DIR} = $dir;
-    my ( $st, $out ) = run_perl( { dir => $dir }, "-I$dir", '-MDevel::MAT::Dumper', $src );
+    my ( $st, $out ) = run_perl( { dir => $dir }, "-I$dir", '-MDevel::MAT::Dumper=' . ReaderFormat::opt(), $src );
     is( $st, 0, 'exit 0' );
     is( $out, "42\n", 'the filter did its work' );
     check_filter_dump( 'BEGIN', "$dir/begin.pmat" );
@@ -103,7 +105,7 @@ my $x = FOO;
 print "$x\n";
 E
     my ( $st, $out, $err ) = run_perl( { dir => $dir }, "-I$dir",
-        "-MDevel::MAT::Dumper=-dump_at_WARN,-file,$dir/warn-NNN.pmat", '-w', $src );
+        "-MDevel::MAT::Dumper=-dump_at_WARN,-file,$dir/warn-NNN.pmat," . ReaderFormat::opt(), '-w', $src );
     is( $st, 0, 'exit 0' );
     like( $err, qr/"my" variable \$x masks earlier declaration/, 'the warning came' );
     like( $err, qr/^Dumping to \Q$dir\E\/warn-0\.pmat because of WARN$/m, 'and was dumped' );
@@ -118,7 +120,7 @@ BEGIN { kill QUIT => $$; my $i = 0; $i++ while $i < 20000 }
 print FOO, "\n";
 E
     my ( $st, $out, $err ) = run_perl( { dir => $dir }, "-I$dir",
-        "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$dir/quit-NNN.pmat", $src );
+        "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$dir/quit-NNN.pmat," . ReaderFormat::opt(), $src );
     is( $st, 0, 'exit 0: no crash' );
     is( $out, "42\n", 'the program ran to its end' );
     my @dumps = grep { /^quit-\d+\.pmat$/ } dir_entries( $dir );
@@ -132,7 +134,7 @@ subtest 'a UTF-16 script, dumped from its BEGIN block' => sub {
     my $text = qq{BEGIN { Devel::MAT::Dumper::dump( "\$ENV{PMAT_DIR}/utf16.pmat" ) }\nprint "utf16 ran\\n";\n};
     my $src = spew( 'utf16.pl', "\xFF\xFE" . join '', map { "$_\0" } split //, $text );
     local $ENV{PMAT_DIR} = $dir;
-    my ( $st, $out ) = run_perl( { dir => $dir }, '-MDevel::MAT::Dumper', $src );
+    my ( $st, $out ) = run_perl( { dir => $dir }, '-MDevel::MAT::Dumper=' . ReaderFormat::opt(), $src );
     is( $st, 0, 'exit 0' );
     is( $out, "utf16 ran\n", 'the script ran' );
     my ( $rc, $sv ) = dump_lines( "$dir/utf16.pmat" );

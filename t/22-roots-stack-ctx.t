@@ -77,7 +77,7 @@ sub b_addr { my $o = shift; return sprintf '0x%x', ${$o} }
 {
     my $h = $d->{header};
     is( $h->{perl}, sprintf( '%vd', $^V ), 'header: perl version' );
-    is( $h->{format}, '0.4', 'header: format 0.4' );
+    is( $h->{format}, '0.6', 'header: format 0.6 by default' );
     is( $h->{ithreads}, $Config{useithreads} ? 1 : 0, 'header: ithreads' );
     is( $h->{ptr}, $Config{ptrsize}, 'header: pointer size' );
     is( $h->{uint}, $Config{uvsize}, 'header: uint size' );

@@ -23,6 +23,7 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PMATTest;
+use ReaderFormat;
 use Config;
 use File::Spec;
 use Devel::Peek ();
@@ -63,6 +64,8 @@ my ( $pc, $deadcode_file ) = ( PMATTest::fresh_path(), PMATTest::fresh_path() . 
     open( my $saved_err, '>&', \*STDERR ) or die "dup STDERR: $!";
     open( STDERR, '>', $deadcode_file ) or die "redirect STDERR: $!";
     Devel::Peek::DeadCode();
+    # (Devel::MAT loads this one below: in the format it reads)
+    local $Devel::MAT::Dumper::FORMAT = ReaderFormat::format();
     Devel::MAT::Dumper::dump($pc);
     open( STDERR, '>&', $saved_err ) or die "restore STDERR: $!";
 }

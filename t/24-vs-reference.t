@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # Differential test: the same deterministic script is dumped in two child
 # processes, once by our dumper and once by the reference dumper (Debian's
-# Devel::MAT::Dumper 0.46), and every SV reachable from the package Probe
+# Devel::MAT::Dumper: 0.46 writes v0.4 files, 0.50 and 0.52 v0.6 ones; ours
+# writes the format the reference's file is in), and every SV reachable from the package Probe
 # (its globs, their slots, and what those point at, a few levels deep) must
 # be written with the same fields: type, refcnt, size, flags, values, names,
 # counts, and pointers that lead to SVs of the same types at the same places.
@@ -149,11 +150,14 @@ local $ENV{PERL_HASH_SEED}     = 0;
 local $ENV{PERL_PERTURB_KEYS}  = 0;
 my @inc_ours = grep { -d } map { File::Spec->catdir( $ROOT, 'blib', $_ ) } qw(arch lib);
 my ( $f_ours, $f_ref ) = ( "$script.ours.pmat", "$script.ref.pmat" );
-system( $^X, ( map { "-I$_" } @inc_ours ), '-MDevel::MAT::Dumper', $script, $f_ours ) == 0 or die "child (ours) failed: $?";
 system( $^X, '-MDevel::MAT::Dumper', $script, $f_ref ) == 0 or die "child (reference) failed: $?";
-
-my $dour = cpmat_dump($f_ours);
 my $dref = cpmat_dump($f_ref);
+# Ours in the reference's format: v0.6 against 0.48 and later, else v0.4.
+my $format = $dref->{header}{format} eq '0.6' ? '0.6' : '0.4';
+system( $^X, ( map { "-I$_" } @inc_ours ), "-MDevel::MAT::Dumper=-format,$format", $script, $f_ours ) == 0
+    or die "child (ours) failed: $?";
+my $dour = cpmat_dump($f_ours);
+is( $dour->{header}{format}, $dref->{header}{format}, "both files are format $format" );
 
 # Fields that are addresses (compared as "what they point at") or that
 # legitimately differ between two processes.
@@ -178,6 +182,21 @@ sub ptr_desc
     }
     my $sv = sv_at( $d, $addr ) or return 'MISSING';
     return $sv->{type} eq 'STASH' ? "STASH:$sv->{name}" : $sv->{type};
+}
+
+# A shared-string pointer (v0.6) by the string it leads to: the key of the
+# string table's entry with that HEK, or UNSHARED when the table has none.
+my %strtab_key;
+sub hek_desc
+{
+    my ( $d, $hek ) = @_;
+    return 'NULL' if !defined $hek || $hek eq '0x0';
+    my $keys = $strtab_key{$d} //= do {
+        my $st = sv_at( $d, $d->{roots}{strtab} );
+        my $h = $st && $st->{heks} || {};
+        +{ map { ( $h->{$_} => $_ ) } keys %$h };
+    };
+    return exists $keys->{$hek} ? "HEK:$keys->{$hek}" : 'UNSHARED';
 }
 
 # A comparable, address-free description of one SV's own fields
@@ -205,7 +224,15 @@ sub describe
             }
             next;
         }
-        if ( $k eq 'values_list' ) { next }
+        if ( $k eq 'values_list' || $k eq 'heks_list' ) { next }
+        if ( $k eq 'name_hek' || $k eq 'shared_hek' ) { $out{$k} = hek_desc( $d, $v ); next }
+        if ( $k eq 'heks' ) {
+            $out{$k} = { map { ( $_ => hek_desc( $d, $v->{$_} ) ) } keys %$v };
+            # (the reference's placeholders again, as for values)
+            delete @{ $out{$k} }{ grep { ptr_desc( $d, $sv->{values}{$_} ) eq 'MISSING' } keys %{ $out{$k} } }
+                if $d == $dref;
+            next;
+        }
         if ( $k eq 'pads' ) { $out{$k} = { map { ( $_ => ptr_desc( $d, $v->{$_} ) ) } keys %$v }; next }
         if ( $k eq 'padourstash' ) { $out{$k} = { map { ( $_ => ptr_desc( $d, $v->{$_} ) ) } keys %$v }; next }
         $out{$k} //= $v;
@@ -263,12 +290,40 @@ for my $path ( sort keys %$wr ) {
     next unless $wo->{$path};
     my $o = describe( $dour, $wo->{$path} );
     my $r = describe( $dref, $wr->{$path} );
+    # A lexical or otherwise GV-less sub (CvNAMED) has its name in a shared
+    # HEK, which ours writes as NAME_HEK; the reference 0.50/0.52 writes
+    # NULL there for every CODE (POD, "Differences from the reference").
+    $r->{name_hek} = $o->{name_hek}
+        if $r->{type} eq 'CODE' && ( $r->{name_hek} // '' ) eq 'NULL' && defined $wo->{$path}{name}
+        && ( $o->{name_hek} // '' ) eq "HEK:$wo->{$path}{name}";
     # The reference writes no `oproot` for a constant sub's CV and NULL
     # for a few fields perl 5.36 does not keep; those are compared in the
     # focussed tests instead.
     is_deeply( $o, $r, "$path: same fields as the reference ($r->{type})" )
         or diag explain { ours => { map { ( $_ => $o->{$_} ) } grep { !eq_field( $o->{$_}, $r->{$_} ) } sort keys %$o }, reference => { map { ( $_ => $r->{$_} ) } grep { !eq_field( $o->{$_}, $r->{$_} ) } sort keys %$r } };
 }
+
+# v0.6: every hash key, glob name and shared string above resolved to a
+# string-table entry of its own text, in our file
+{
+    my @bad;
+    for my $path ( sort keys %$wo ) {
+        my $sv = $wo->{$path};
+        push @bad, "$path: name_hek " . hek_desc( $dour, $sv->{name_hek} )
+            if $sv->{type} eq 'GLOB' && defined $sv->{name_hek} && hek_desc( $dour, $sv->{name_hek} ) ne "HEK:$sv->{name}";
+        for my $key ( keys %{ $sv->{heks} // {} } ) {
+            my $h = hek_desc( $dour, $sv->{heks}{$key} );
+            push @bad, "$path\{$key}: $h" unless $h eq "HEK:$key";
+        }
+        push @bad, "$path: shared_hek " . hek_desc( $dour, $sv->{shared_hek} )
+            if defined $sv->{shared_hek} && hek_desc( $dour, $sv->{shared_hek} ) ne "HEK:$sv->{pv}";
+    }
+    is_deeply( \@bad, [], 'every HEK pointer leads to the string-table entry of its own string' );
+}
+
+# (The mortals are not compared: the reference's file has temporaries and a
+# floor of its own dump() call's making; t/28 checks ours against the
+# statement that dumps.)
 
 # Sizes: lower bounds perl's layout guarantees (head = 3 words + sv_u)
 {

@@ -7,12 +7,14 @@ use Test::More;
 use File::Temp qw( tempdir );
 use lib 't/fixtures';
 use TriggerHelp;
+use lib 't/lib';
+use ReaderFormat;    # Devel::MAT loads the last snapshot: in the format it reads
 
 my $N   = 5;
 my $dir = tempdir( CLEANUP => 1 );
 
 my $pid = spawn( { out => "$dir/out", err => "$dir/err" },
-                 "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$dir/srv-NNN.pmat",
+                 "-MDevel::MAT::Dumper=-dump_at_SIGQUIT,-file,$dir/srv-NNN.pmat," . ReaderFormat::opt(),
                  't/fixtures/server.pl', $dir );
 ok( wait_for( sub { -e "$dir/progress" }, 10 ), 'the server started working' )
     or BAIL_OUT( 'server did not start: ' . ( slurp( "$dir/err" ) // '' ) );

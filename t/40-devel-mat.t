@@ -5,6 +5,8 @@ use warnings;
 use Test::More;
 use File::Temp qw( tempdir );
 use Config;
+use lib 't/lib';
+use ReaderFormat;    # sets PMAT_TEST_FORMAT: the fixture dumps in the format Devel::MAT reads
 
 BEGIN {
     eval { require Devel::MAT; 1 }

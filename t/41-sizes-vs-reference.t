@@ -6,6 +6,8 @@ use warnings;
 use Test::More;
 use File::Temp qw( tempdir );
 use Config;
+use lib 't/lib';
+use ReaderFormat;    # PMAT_TEST_FORMAT: ours in the format this Devel::MAT reads
 
 BEGIN {
     eval { require Devel::MAT; 1 }

@@ -12,6 +12,7 @@ use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
 use lib 't/lib';
 use HelperXS qw(build_lru reference_helper_pm reference_has_context);
+use ReaderFormat;    # PMAT_TEST_FORMAT: the fixture dumps in the format pmat here reads
 
 my $ROOT    = abs_path('.');
 my $CPMAT   = "$ROOT/blib/script/cpmat";

@@ -9,6 +9,8 @@ use warnings;
 use Test::More;
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
+use lib 't/lib';
+use ReaderFormat;    # PMAT_TEST_FORMAT: the fixture dumps in the format Devel::MAT here reads
 
 eval { require Future::AsyncAwait; require Future; 1 }
     or plan skip_all => 'Future::AsyncAwait is not installed (libfuture-asyncawait-perl)';

@@ -5,6 +5,8 @@ use strict;
 use warnings;
 use File::Spec;
 use File::Temp qw( tempdir );
+use lib 't/lib';
+use ReaderFormat;    # t/50 compares with pmat: dumps in the format it reads
 use Exporter 'import';
 our @EXPORT = qw( find_cpmat make_dump run_cpmat $KNOWN_PROG );
 
@@ -41,7 +43,7 @@ sub make_dump {
     my @inc = grep { !ref } @INC;
     open my $saved, '>&', \*STDERR or die;
     open STDERR, '>', File::Spec->devnull;
-    my $ok = system( $^X, ( map { "-I$_" } @inc ), "-MScalar::Util", "-MDevel::MAT::Dumper",
+    my $ok = system( $^X, ( map { "-I$_" } @inc ), "-MScalar::Util", "-MDevel::MAT::Dumper=" . ReaderFormat::opt(),
                      "-e", $prog, $file ) == 0;
     open STDERR, '>&', $saved or die;
     return $ok && -s $file ? $file : undef;

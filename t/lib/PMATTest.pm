@@ -233,7 +233,12 @@ sub cpmat_dump
                 $sv->{values_list} = $sv->{values}{list};
                 $sv->{values}      = $sv->{values}{hash};
             }
-            $sv->{heks} = $sv->{heks}{hash} if ref $sv->{heks} eq 'HASH';   # v0.6 files
+            if ( ref $sv->{heks} eq 'HASH' ) {    # v0.6 files
+                # (a list too: PL_strtab can hold one string twice, under
+                # two HEKs whose flags differ)
+                $sv->{heks_list} = $sv->{heks}{list};
+                $sv->{heks}      = $sv->{heks}{hash};
+            }
             $d{count}{$type}++;
             $d{nsv}++;
         }

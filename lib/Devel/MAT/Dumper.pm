@@ -10,7 +10,9 @@ BEGIN { our $_perldb = $^P; $^P &= ~0x02 }
 use strict;
 use warnings;
 
-our $VERSION = '0.01';
+# The reference dumper's API level we match: the format it writes (v0.6 by
+# default) and its behaviour, as of Devel::MAT::Dumper 0.52.
+our $VERSION = '0.52';
 
 require XSLoader;
 XSLoader::load( __PACKAGE__, $VERSION );
@@ -24,6 +26,10 @@ sub _undebugged { _no_debug( $_[0] ); return $_[0] }
 
 # Bytes of each string value written into a dump; negative writes them whole.
 our $MAX_STRING = 256;
+
+# The PMAT format a dump is written in: '0.6', or '0.4' for readers before
+# Devel::MAT 0.53 (read at the start of each dump).
+our $FORMAT = '0.6';
 
 use Config ();
 use File::Basename ();
@@ -88,6 +94,13 @@ sub import
                 or die "Devel::MAT::Dumper: -max_string needs an integer, not "
                      . ( defined $n ? "'$n'" : 'nothing' ) . "\n";
             $MAX_STRING = 0 + $n;
+        }
+        elsif ( $opt eq '-format' ) {
+            my $f = shift;
+            defined $f and ( $f eq '0.4' or $f eq '0.6' )
+                or die "Devel::MAT::Dumper: -format needs 0.4 or 0.6, not "
+                     . ( defined $f ? "'$f'" : 'nothing' ) . "\n";
+            $FORMAT = $f;
         }
         elsif ( $opt eq '-eager_open' ) {
             $eager = 1;
@@ -225,9 +238,10 @@ From your own code:
 =head1 DESCRIPTION
 
 Walks every SV arena of the running interpreter and writes one record per
-live SV, plus the roots, the value stack and the context stack, as a PMAT
-file (format version 0.4; 0.5 on perl 5.38 and later, whose heaps can hold
-C<class> objects) that L<Devel::MAT> and the C<cpmat> tool read.
+live SV, plus the roots, the value stack, the context stack and the
+mortals, as a PMAT file (format version 0.6, see L</FORMAT VERSIONS>) that
+L<Devel::MAT> and the C<cpmat> tool read.  Devel::MAT before 0.53 needs
+L</-format 0.4>.
 
 Dumps are taken either by calling L</dump> or L</dumpfh>, or by the
 triggers set up with L</IMPORT OPTIONS>: a signal, a fatal C<die>, a
@@ -286,6 +300,14 @@ trigger tries again.
 
 The messages are written straight to file descriptor 2, bypassing PerlIO
 and C<$SIG{__WARN__}>.
+
+The file named there is format v0.6 unless L</-format 0.4> is given.
+Devel::MAT 0.53 and later (and C<cpmat>) read it; Devel::MAT 0.51 (Debian
+bookworm's) and older refuse it with
+
+ Cannot read FILE - format version minor unrecognised (6)
+
+Dump for those with C<-format 0.4>.
 
 Under the debugger (C<perl -d>) the handlers, the C<END> block and the
 functions they call are not traced: no call of ours goes through
@@ -391,6 +413,16 @@ would look like an option to other commands).
 Sets L</$MAX_STRING>: the bytes of each string written.  A negative N writes
 every string whole.
 
+=head2 -format 0.4
+
+ $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-format,0.4 ...
+
+Sets L</$FORMAT>: the dumps are written in PMAT format v0.4, for readers
+before Devel::MAT 0.53 (see L</FORMAT VERSIONS>).  C<-format 0.6>, the
+default, is accepted too; anything else dies at import:
+
+ Devel::MAT::Dumper: -format needs 0.4 or 0.6, not '0.5'
+
 =head2 -eager_open
 
  $ perl -MDevel::MAT::Dumper=-dump_at_SIGQUIT,-eager_open,-file,/var/dump/app-NNN.pmat ...
@@ -476,6 +508,52 @@ dump is of the interpreter that took it.
 For tests, the environment variable C<PMAT_TEST_FAIL_FORK> (read once, when
 C<-fork> is given or at the first C<dump_fork>) makes the first (C<1>) or
 the second (C<2>) fork fail as if the limit had been reached.
+
+=head1 FORMAT VERSIONS
+
+Dumps are written in PMAT format v0.6 by default, the format the reference
+dumper (the CPAN Devel::MAT::Dumper) writes since its 0.48.  Next to what
+v0.4 has, it gives
+
+=over 4
+
+=item *
+
+the address of the HEK (the shared string in perl's string table, PL_strtab) of
+every hash and stash entry, of each glob's name, and of the name of a sub
+named by a HEK rather than by its glob (a lexical sub, or since perl 5.22 a
+sub nothing has asked the glob of);
+
+=item *
+
+a PV_SHARED_HEK record after every scalar whose string is a shared key
+(a copy of a hash key, say), naming that HEK.  Devel::MAT's C<strtab>
+command (0.53+) and C<cpmat FILE strtab> show from these which hashes,
+globs, subs and scalars share each string;
+
+=item *
+
+the mortals: every entry of perl's temps stack (what the next C<FREETMPS>
+frees: a sub's returned values, its temporary arguments) and
+C<PL_tmps_floor>, which tells those made since the innermost sub or block
+began from those of the statements around it.  Devel::MAT marks them
+C<(mortalized)> and counts them as roots (C<a mortal>).
+
+=back
+
+v0.6 also has a MAGICv2 record for perl's second kind of magic, which came
+with perl 5.45.2; no perl this module builds on (5.32 to 5.42) has it, so
+no MAGICv2 record is written (the header sizes it all the same, as the
+format asks).
+
+Devel::MAT 0.53 and later read v0.6; Devel::MAT 0.52 and older read up
+to v0.5 (0.51, in Debian bookworm, warns that v0.5 is experimental).  For
+those, L</-format 0.4> or C<$Devel::MAT::Dumper::FORMAT = '0.4'> writes
+v0.4, as the reference 0.46 did: no HEK pointers, no PV_SHARED_HEK records,
+no mortals.  A v0.4 dump of a perl 5.38+ heap that holds C<class> objects
+or classes says v0.5, the version that added their records (OBJ and CLASS),
+which a v0.4 reader would stop at; finding out takes one pass over the SV
+heads before the dump, made only then.
 
 =head1 WRITING FILES SAFELY
 
@@ -572,10 +650,11 @@ the values that C<local> saved (scalars, arrays, hashes, array and hash
 elements, code slots); the named roots of the interpreter (main CV, default
 stash, string table, C<%INC> glob, ...); the value stack; and the context
 stack (sub calls with their CV, C<@_> and old depth, C<eval> blocks, string
-C<eval>s with their code). The immortals C<undef>, C<yes> and C<no> are named
+C<eval>s with their code); in v0.6, the mortals and the shared-string
+pointers (L</FORMAT VERSIONS>). The immortals C<undef>, C<yes> and C<no> are named
 in the roots, not written as records.
 
-On perl 5.38 and later, C<use feature 'class'> is written as format 0.5
+On perl 5.38 and later, C<use feature 'class'> is written as formats 0.5 and 0.6
 has it: each object as an OBJ record (its class, and its field SVs in field
 order), each class stash as a CLASS record (the stash, its ADJUST blocks,
 and the index and name of each field it declares; a class without fields
@@ -710,6 +789,17 @@ Devel::MAT does not know.
 Nothing is written to STDERR while dumping (the reference prints C<TODO:>
 lines for the save-stack entries it does not decode).
 
+=item *
+
+A sub named by a HEK (a lexical sub, or one kept without a glob) has that
+HEK as its NAME_HEK; the reference (0.50, 0.52) writes NULL there for
+every sub.
+
+=item *
+
+Under C<-format 0.4> no mortals section is written (as 0.46, which wrote
+v0.4, did not); the reference's 0.47 wrote one after v0.4 files.
+
 =back
 
 Apart from these and SIZE, Devel::MAT's tools (C<pmat> and its commands,
@@ -733,11 +823,29 @@ STDERR.  With no helper registered, nothing of this costs anything.
 
 =head1 VARIABLES
 
+=head2 $VERSION
+
+0.52: the version of the reference dumper whose format (v0.6) and behaviour
+this one matches, so that tools and tests that check the dumper's version
+for a feature (C<local> saves, the mortals, the HEKs) find it.
+
 =head2 $MAX_STRING
 
 The number of bytes of each string value written into the dump (default
 256). The full length is still recorded. A negative value writes every string
 whole.  Read at the start of each dump; C<-max_string> sets it.
+
+=head2 $FORMAT
+
+The PMAT format of the dumps: C<'0.6'> (the default; C<undef> means it too)
+or C<'0.4'> (see L</FORMAT VERSIONS>).  Read at the start of each dump, by
+L</dump>, L</dumpfh>, L</dump_fork> and the triggers alike; C<-format> sets
+it.  Any other value makes L</dump>, L</dumpfh> and L</dump_fork> die before
+writing anything,
+
+ Devel::MAT::Dumper: $FORMAT must be 0.4 or 0.6, not '0.5' at ...
+
+while a triggered dump, which never dies, writes v0.6.
 
 =head1 LIMITATIONS
 

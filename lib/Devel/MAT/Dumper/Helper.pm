@@ -110,12 +110,19 @@ typedef void DMD_WriteStruct(pTHX_ DMDContext *ctx, const char *name, void *addr
 PERL_STATIC_INLINE void DMD_dump_struct(pTHX_ DMDContext *ctx, const char *name, void *addr,
                             size_t size, size_t nfields, const DMDNamedField fields[])
 {
-  /* The dumper leaves its writer's address in PL_modglobal; a dumper too
-   * old to have one leaves nothing, and the struct is not written. */
-  SV **svp = hv_fetch(PL_modglobal, DMD_KEY_WRITESTRUCT, (I32)strlen(DMD_KEY_WRITESTRUCT), 0);
+  /* The dumper leaves its writer's address in PL_modglobal (a dumper too
+   * old to have one leaves nothing, and the struct is not written).  Only
+   * a dump calls us, so the dumper is loaded: its address, once found,
+   * stays (one shared object per process, whatever the interpreter). */
+  static DMD_WriteStruct *writer;
 
-  if (svp && SvIOK(*svp))
-    (*INT2PTR(DMD_WriteStruct *, SvUV(*svp)))(aTHX_ ctx, name, addr, size, nfields, fields);
+  if (!writer) {
+    SV **svp = hv_fetch(PL_modglobal, DMD_KEY_WRITESTRUCT, (I32)strlen(DMD_KEY_WRITESTRUCT), 0);
+    if (svp && SvIOK(*svp))
+      writer = INT2PTR(DMD_WriteStruct *, SvUV(*svp));
+  }
+  if (writer)
+    (*writer)(aTHX_ ctx, name, addr, size, nfields, fields);
 }
 
 #else  /* the API before 0.44: helpers get no context, no structs */

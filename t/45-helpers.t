@@ -28,6 +28,7 @@ my %mod;
 $mod{ours} = build_lru( "$tmp/ours", 'ours' );
 $mod{none} = build_lru( "$tmp/none", 'none' );
 $mod{reference} = build_lru( "$tmp/reference", 'reference' ) if $have_ref;
+$mod{old} = build_lru( "$tmp/old", 'ours', old_api => 1 );
 
 # Run the fixture with a module build and a dumper ('ours' or 'reference');
 # returns ( wait status, { NAME => 0xADDR, ... }, stdout, stderr ).
@@ -61,7 +62,9 @@ sub run_fixture
 }
 
 sub cpmat { my ( $f, @cmd ) = @_; my $o = qx{"$CPMAT" "$f" @cmd 2>&1}; return wantarray ? ( $? >> 8, $o ) : $o }
-sub pmat  { my ( $f, @cmd ) = @_; my $o = qx{pmat "$f" @cmd 2>&1}; return wantarray ? ( $? >> 8, $o ) : $o }
+# pmat 0.51 reads the IV-is-UV flag the other way round (cpmat.pod,
+# "Differences from pmat"): a blessed IV is SCALAR(UV) to it.
+sub pmat  { my ( $f, @cmd ) = @_; my $o = qx{pmat "$f" @cmd 2>&1}; $o =~ s/SCALAR\(UV\)/SCALAR(IV)/g; return wantarray ? ( $? >> 8, $o ) : $o }
 
 # What the helpers wrote, addresses named after the fixture's (others as
 # ADDR), in file order: the part of a dump that both dumpers must agree on.
@@ -124,12 +127,25 @@ subtest 'our dump, our header: annotated paths, the root, the struct' => sub {
     like( cpmat( $f, 'find', 'struct', 'DMDTest::LRU/lru' ), qr/^C_STRUCT\(DMDTest::LRU\/lru\) at $a->{table}: DMDTest::LRU\/lru$/m,
           'find struct' );
 
+    # the REF in slot [1]: its referrers include the annotation
+    my ($slot1) = cpmat( $f, 'dump' ) =~ /^SVSV_NOTE $a->{cache} sv=(0x[0-9a-f]+) name="the LRU slot \[1\]"$/m;
+    like( cpmat( $f, 'inrefs', $slot1 ), qr/^s  the LRU slot \[1\] +SCALAR\(IV\)=DMDTest::LRU at $a->{cache}$/m,
+          'inrefs of the REF in slot [1]: the annotation from the cache' );
+
   SKIP: {
-        skip 'pmat (Devel::MAT) is not installed', 4 unless $have_pmat;
+        skip 'pmat (Devel::MAT) is not installed', 8 unless $have_pmat;
         for my $what (qw(cached pinned evicted)) {
-            ( my $p = tree( pmat( $f, 'identify', $a->{$what} ) ) ) =~ s/SCALAR\(UV\)/SCALAR(IV)/g;
+            my $p = tree( pmat( $f, 'identify', $a->{$what} ) );
             is( $p, tree( cpmat( $f, 'identify', $a->{$what} ) ), "pmat identify of the $what object says what cpmat says" );
         }
+        like( scalar pmat( $f, 'roots' ), qr/^the DMDTest::LRU graveyard +: ARRAY\(1\) at $a->{graveyard}=\+the DMDTest::LRU graveyard$/m,
+              'pmat roots lists the graveyard' );
+        for my $cmd ( 'show', 'outrefs' ) {
+            is( ( split /\n/, pmat( $f, $cmd, $a->{table} ), 3 )[2], ( split /\n/, cpmat( $f, $cmd, $a->{table} ), 3 )[2],
+                "pmat $cmd of the struct says what cpmat says" );
+        }
+        is( ( split /\n/, pmat( $f, 'inrefs', $slot1 ), 3 )[2], ( split /\n/, cpmat( $f, 'inrefs', $slot1 ), 3 )[2],
+            'pmat inrefs of the annotated REF says what cpmat says' );
         my @p = sort split /\n/, pmat( $f, 'find', 'struct', 'DMDTest::LRU/lru' );
         my @c = sort split /\n/, cpmat( $f, 'find', 'struct', 'DMDTest::LRU/lru' );
         is( "@p[grep { $p[$_] =~ /^C_STRUCT/ } 0 .. $#p]", "@c[grep { $c[$_] =~ /^C_STRUCT/ } 0 .. $#c]",
@@ -205,6 +221,38 @@ subtest 'a package helper for 10,000 objects' => sub {
     is( () = $dump =~ /^SVSV_NOTE .* name="the LRU slot \[0\]"$/mg, 10001, 'a slot note for each that holds one' );
     is( () = $dump =~ /^SVSV_NOTE .* name="the LRU table"$/mg, 10002, 'a note of its table for each' );
     is( () = $dump =~ /^META_STRUCT /mg, 1, 'one META_STRUCT' );
+};
+
+# Helpers built without WANT_DMD_API_044 register in package hashes and get
+# no context.  The reference 0.46 and later no longer calls them (it says so
+# on STDERR); we do.
+subtest 'helpers of the API before 0.44' => sub {
+    my ( $st, $a, $out, $err ) = run_fixture( { module => 'old', dumper => 'ours' }, 'dump', "$tmp/old.pmat" );
+    is( $st, 0, 'the fixture ran' );
+    is( $err, '', 'nothing on STDERR' );
+    my $recs = helper_records( "$tmp/old.pmat", $a );
+    is_deeply( $recs, [ 'SVSV_NOTE cache sv=ADDR name="the LRU slot [0]"', 'SVSV_NOTE cache sv=ADDR name="the LRU slot [1]"',
+                        'SVSV_NOTE pinned_to sv=ADDR name="the pinned value"' ],
+               'their notes, and no struct (that API has none)' );
+    like( cpmat( "$tmp/old.pmat", 'identify', $a->{cached} ), qr/^\S+\(via RV\) the LRU slot \[1\] of SCALAR\(IV\)=DMDTest::LRU at $a->{cache}, which is:$/m,
+          'identify follows them' );
+};
+
+# The leak summary asks whether anything reachable from the roots holds a
+# candidate: an annotation is such a reference.
+subtest 'cpmat-leakreport --summary counts annotated references' => sub {
+    my $leakreport = "$ROOT/blib/script/cpmat-leakreport";
+    for my $module (qw(none ours)) {
+        my $d = tempdir( DIR => $tmp );
+        my ($st) = run_fixture( { module => $module, dumper => 'ours' }, 'series', $d );
+        is( $st, 0, "$module: four dumps" );
+        my $sum = qx{"$leakreport" --summary $d/s-0.pmat $d/s-1.pmat $d/s-2.pmat $d/s-3.pmat 2>&1};
+        my ($group) = $sum =~ /^(GROUP Leak::Item: .*)$/m;
+        like( $group // $sum, $module eq 'none'
+              ? qr/^GROUP Leak::Item: \d+ SVs, .*; held outside Perl's view: nothing reachable from the roots refers to them/
+              : qr/^GROUP Leak::Item: \d+ SVs, .*; held by Perl data reachable from the roots$/,
+              $module eq 'none' ? 'without helpers: held outside Perl\'s view' : 'with the helper: held by Perl data' );
+    }
 };
 
 subtest 'the build-script side: MakeMaker and Module::Build' => sub {

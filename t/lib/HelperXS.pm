@@ -32,13 +32,14 @@ sub reference_helper_pm
     return;
 }
 
-# build_lru( $dir, $header ): $header is 'ours', 'reference' or 'none'
-# (compiled without HAVE_DMD_HELPER).  Returns $dir, which then holds
+# build_lru( $dir, $header [, old_api => 1] ): $header is 'ours',
+# 'reference' or 'none' (compiled without HAVE_DMD_HELPER); old_api builds
+# against the header's API before 0.44.  Returns $dir, which then holds
 # DMDTest/LRU.pm and auto/DMDTest/LRU/LRU.so.  Dies with the compiler's
 # output on failure.
 sub build_lru
 {
-    my ( $dir, $header ) = @_;
+    my ( $dir, $header, %opt ) = @_;
     require ExtUtils::CBuilder;
     require ExtUtils::ParseXS;
 
@@ -58,7 +59,7 @@ sub build_lru
         }
         waitpid $pid, 0;
         die "write_DMD_helper_h ($header) failed\n" if $? || !-s "$dir/src/DMD_helper.h";
-        @defines = ( '-DHAVE_DMD_HELPER', "-I$dir/src" );
+        @defines = ( '-DHAVE_DMD_HELPER', "-I$dir/src", $opt{old_api} ? '-DDMDTEST_OLD_API' : () );
     }
 
     my $c = "$dir/src/LRU.c";

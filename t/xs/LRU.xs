@@ -9,7 +9,9 @@
  * magic on $target (in mg_ptr, which the dumper cannot follow).
  *
  * Built by t/lib/HelperXS.pm against one DMD_helper.h or another (ours, the
- * reference's); with HAVE_DMD_HELPER unset it registers nothing.  At BOOT,
+ * reference's); with HAVE_DMD_HELPER unset it registers nothing; with
+ * DMDTEST_OLD_API set it uses the API before 0.44 (helpers without a
+ * context, no structs).  At BOOT,
  * $ENV{DMDTEST_HELPERS} chooses what is registered: unset = everything,
  * "none", or a comma list of package,magic,root,garbage,oldapi.
  */
@@ -21,7 +23,9 @@
 #include <string.h>
 
 #ifdef HAVE_DMD_HELPER
-#  define WANT_DMD_API_044
+#  ifndef DMDTEST_OLD_API
+#    define WANT_DMD_API_044
+#  endif
 #  include "DMD_helper.h"
 #endif
 
@@ -64,7 +68,27 @@ static int want(const char *what)
     return 0;
 }
 
-#ifdef HAVE_DMD_HELPER
+#if defined(HAVE_DMD_HELPER) && defined(DMDTEST_OLD_API)
+/* The earlier API: the same notes, no context and so no struct. */
+static int dump_lru(pTHX_ const SV *sv)
+{
+    lru *c = INT2PTR(lru *, SvIVX(sv));
+    int ret = 0;
+    size_t i;
+
+    for (i = 0; i < c->used; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "the LRU slot [%u]", (unsigned)i);
+        ret += DMD_ANNOTATE_SV(sv, c->slots[i], label);
+    }
+    return ret;
+}
+
+static int dump_pin(pTHX_ const SV *sv, MAGIC *mg)
+{
+    return DMD_ANNOTATE_SV(sv, (SV *)mg->mg_ptr, "the pinned value");
+}
+#elif defined(HAVE_DMD_HELPER)
 /* Each slot in use is a reference from the object to its value; the table
  * itself goes out as a struct, which the object refers to. */
 static int dump_lru(pTHX_ DMDContext *ctx, const SV *sv)
@@ -129,8 +153,10 @@ BOOT:
         DMD_SET_MAGIC_HELPER(&pin_vtbl, dump_pin);
     if (want("root"))
         DMD_ADD_ROOT((SV *)graveyard, "+the DMDTest::LRU graveyard");
+#  ifndef DMDTEST_OLD_API
     if (want("garbage"))
         DMD_SET_PACKAGE_HELPER("DMDTest::Garbage", dump_garbage);
+#  endif
 #endif
 
 SV *

@@ -339,6 +339,14 @@ I<name>.  The name starts with C<+> for a strong reference and C<-> for a
 weak one.  The dumper's C<@Devel::MAT::Dumper::MORE_ROOTS> takes over the
 reference passed.
 
+=head2 Without WANT_DMD_API_044
+
+The header's API before 0.44: helpers take no I<ctx> (C<int helper(pTHX_
+const SV *sv)>, C<int helper(pTHX_ const SV *sv, MAGIC *mg)>), register in
+C<%Devel::MAT::Dumper::HELPER_PER_PACKAGE> and C<HELPER_PER_MAGIC>, and
+cannot write structs.  This dumper still calls them; the reference (0.46 and
+later) no longer does, and says so on STDERR.
+
 =head2 DMD_IS_ACTIVE
 
  bool DMD_IS_ACTIVE();
@@ -368,6 +376,12 @@ create SVs that outlive it, or take locks that the dumped program may hold;
 =item * must return exactly the sum of its C<DMD_ANNOTATE_SV> results.
 
 =back
+
+In a fork-mode dump the helpers run in the child, a copy of the program
+made with a bare fork(2): what a helper allocates comes from a copy of the
+program's malloc, which is safe unless another thread of the program was
+inside malloc at that moment.  A threaded program with helpers is better
+dumped without C<-fork>.
 
 The dumper checks what it is told before writing it.  An annotation is kept
 only when both ends are SVs of the dump or structs it wrote; a struct only

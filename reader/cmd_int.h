@@ -20,7 +20,9 @@
 enum {
     K_UNKNOWN = 0, K_GLOB, K_SCALAR, K_REF, K_ARRAY, K_HASH, K_STASH, K_CODE, K_IO,
     K_LVALUE, K_REGEXP, K_FORMAT, K_INVLIST, K_BOOL, K_OBJECT, K_CLASS, K_C_STRUCT,
-    K_PADLIST, K_PADNAMES, K_PAD, K_NKINDS
+    K_PADLIST, K_PADNAMES, K_PAD,
+    K_UNDEF,        /* count's kind for a SCALAR with no value, from Devel::MAT 0.56 */
+    K_NKINDS
 };
 
 enum { S_STRONG = 0, S_WEAK = 1, S_INDIRECT = 2, S_INFERRED = 3 };
@@ -84,6 +86,12 @@ const cm_stat *cm_stats(const cm *m, size_t *cap);
 void cm_close(cm *m);
 /* The kind name Devel::MAT gives (ref $sv without the prefix). */
 const char *cm_kind_name(unsigned k);
+
+/* The Devel::MAT whose output the commands reproduce where versions differ,
+ * in hundredths (51 = 0.51); cpmat --pmat-version sets it.  The default is
+ * the newest we know, 0.56. */
+extern int cm_pmat_version;
+int cm_set_pmat_version(const char *text);
 unsigned cm_kind_of(const cm *m, size_t i);
 /* The kind a record type has before Devel::MAT's fixups. */
 unsigned cm_kind_of_type(unsigned type);

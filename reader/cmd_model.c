@@ -156,8 +156,21 @@ static void refs_push(cm_refs *r, const char *name, int strength, uint64_t addr)
 static const char *const kind_names[K_NKINDS] = {
     "Unknown", "GLOB", "SCALAR", "REF", "ARRAY", "HASH", "STASH", "CODE", "IO",
     "LVALUE", "REGEXP", "FORMAT", "INVLIST", "BOOL", "OBJECT", "CLASS", "C_STRUCT",
-    "PADLIST", "PADNAMES", "PAD"
+    "PADLIST", "PADNAMES", "PAD", "UNDEF"
 };
+
+int cm_pmat_version = 56;
+
+/* "0.51" or "0.56" (Devel::MAT's $VERSION); -1 when it is no such number. */
+int cm_set_pmat_version(const char *text)
+{
+    unsigned a, b;
+    int n = 0;
+    if (sscanf(text, "%u.%2u%n", &a, &b, &n) != 2 || text[n] || a != 0 || strlen(text) != 4)
+        return -1;
+    cm_pmat_version = (int)b;
+    return 0;
+}
 
 const char *cm_kind_name(unsigned k) { return k < K_NKINDS ? kind_names[k] : "Unknown"; }
 

@@ -436,6 +436,15 @@ static char *bytes_str(int blessed_col, uint64_t v)
 static uint64_t *owned_sizes(cm *m);
 static uint64_t metric_size(cm *m, size_t i, int metric);
 
+/* Devel::MAT 0.56 counts by $sv->type, which names a SCALAR with no IV, NV
+ * or PV "UNDEF"; 0.51 counted it as SCALAR. */
+static int count_as_undef(cm *m, size_t idx)
+{
+    if (cm_pmat_version < 56 || cm_kind_of(m, idx) != K_SCALAR)
+        return 0;
+    return !strcmp(cm_type_of(m, pmat_sv_addr(m->f, idx)), "UNDEF");
+}
+
 static int cmd_count(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "blessed", 'b', 0, 0, 0, 0 }, { "scalars", 'S', 0, 0, 0, 0 },
@@ -469,12 +478,27 @@ static int cmd_count(cm *m, int argc, char **argv)
      * every SV. */
     size_t scap = 0;
     const cm_stat *st = !scalars && !own && !structsz ? cm_stats(m, &scap) : NULL;
-    size_t nitems = st ? scap + 2 * m->npadcv : m->n;
+    /* after the stats and the pad fixups, with 0.56: each valueless SCALAR
+     * moves from SCALAR to UNDEF (a pair of items, as the pad fixups) */
+    size_t nfix = st ? scap + 2 * m->npadcv : 0;
+    size_t nitems = st ? nfix + (cm_pmat_version >= 56 ? 2 * m->n : 0) : m->n;
     for (size_t j = 0; j < nitems; j++) {
         uint64_t fsize, fbl, nsv = 1;
         unsigned k;
         size_t sv_i = NO_IDX;
-        if (st && j < scap) {
+        if (st && j >= nfix) {
+            size_t idx = (j - nfix) / 2;
+            if (!count_as_undef(m, idx))
+                continue;
+            cm_size_blessed(m, idx, &fsize, &fbl);
+            if ((j - nfix) % 2 == 0) {
+                k = K_SCALAR;
+                nsv = (uint64_t)-1;
+                fsize = (uint64_t)0 - fsize;
+            } else {
+                k = K_UNDEF;
+            }
+        } else if (st && j < scap) {
             if (!st[j].used)
                 continue;
             k = cm_kind_of_type(st[j].type);
@@ -504,7 +528,7 @@ static int cmd_count(cm *m, int argc, char **argv)
             if ((j & 0xffff) == 0xffff)
                 pmat_release_pages(m->f);
             cm_size_blessed(m, j, &fsize, &fbl);
-            k = cm_kind_of(m, j);
+            k = count_as_undef(m, j) ? K_UNDEF : cm_kind_of(m, j);
         }
         uint64_t bytes = sv_i == NO_IDX ? fsize : own ? own[j] : structsz ? metric_size(m, j, 1) : fsize;
         if (fbl && fbl != last_bl) {
@@ -518,7 +542,7 @@ static int cmd_count(cm *m, int argc, char **argv)
             c[k][2] += nsv;
             c[k][3] += bytes;
         }
-        if (scalars && (k == K_SCALAR || k == K_BOOL)) {
+        if (scalars && (k == K_SCALAR || k == K_BOOL || k == K_UNDEF)) {
             char *d = cm_desc(m, pmat_sv_addr(m->f, j));
             size_t s;
             for (s = 0; s < nsc; s++)
@@ -2843,6 +2867,48 @@ static int cmd_symbols(cm *m, int argc, char **argv)
     return 0;
 }
 
+/* A scalar's value as packages --versions shows it: PV, else NV, else IV/UV. */
+static char *scalar_version_text(cm *m, uint64_t addr)
+{
+    size_t xi = cm_find(m, addr);
+    pmat_sv vs;
+    if (xi == NO_IDX || pmat_sv_get(m->f, xi, &vs, &m->err) < 0 || vs.type != PMAT_SVt_SCALAR)
+        return NULL;
+    if (cm_scalar_flags(&vs) & PMAT_SCALAR_HAS_PV)
+        return xstrdup_str(&vs.u.scalar.pv);
+    return scalar_num(&vs);
+}
+
+/* The $VERSION of a stash as text, or NULL.  `package NAME 1.06;` and
+ * `our $VERSION = qv(...)` make it a REF to a hash blessed into "version":
+ * Devel::MAT 0.53+ shows that object's {original}, with a "v" in front
+ * when it has none. */
+static char *package_version(cm *m, uint64_t stash)
+{
+    uint64_t vg = stash_value_of(m, stash, "VERSION");
+    size_t vi = cm_find(m, vg), ri, hi;
+    pmat_sv vgs, ref, obj;
+    if (vi == NO_IDX || cm_kind_of(m, vi) != K_GLOB || pmat_sv_get(m->f, vi, &vgs, &m->err) < 0)
+        return NULL;
+    uint64_t sc = vgs.u.glob.scalar;
+    if ((ri = cm_find(m, sc)) == NO_IDX || pmat_sv_get(m->f, ri, &ref, &m->err) < 0)
+        return NULL;
+    if (ref.type != PMAT_SVt_REF)
+        return scalar_version_text(m, sc);
+    pmat_str sn;
+    if ((hi = cm_find(m, ref.u.ref.rv)) == NO_IDX || pmat_sv_get(m->f, hi, &obj, &m->err) < 0 ||
+        !obj.blessed || cm_stashname(m, obj.blessed, &sn) < 0 || sn.len != 7 ||
+        memcmp(sn.ptr, "version", 7) || cm_kind_of(m, hi) != K_HASH)
+        return NULL;
+    char *t = scalar_version_text(m, stash_value_of(m, ref.u.ref.rv, "original"));
+    if (t && t[0] != 'v') {
+        char *v = xasprintf("v%s", t);
+        free(t);
+        t = v;
+    }
+    return t;
+}
+
 static int cmd_packages(cm *m, int argc, char **argv)
 {
     optspec opts[] = { { "versions", 'V', 0, 0, 0, 0 }, { 0 } };
@@ -2878,23 +2944,7 @@ static int cmd_packages(cm *m, int argc, char **argv)
         size_t l = strlen(nm);
         if (l >= 2 && !strcmp(nm + l - 2, "::"))
             nm[l - 2] = 0;
-        char *ver = NULL;
-        if (opts[0].set) {
-            uint64_t vg = stash_value_of(m, g.u.glob.hash, "VERSION");
-            size_t vi = cm_find(m, vg);
-            pmat_sv vgs, vs;
-            if (vi != NO_IDX && cm_kind_of(m, vi) == K_GLOB && pmat_sv_get(m->f, vi, &vgs, &m->err) == 0) {
-                size_t xi = cm_find(m, vgs.u.glob.scalar);
-                if (xi != NO_IDX && pmat_sv_get(m->f, xi, &vs, &m->err) == 0 &&
-                    vs.type == PMAT_SVt_SCALAR) {
-                    uint8_t fl = cm_scalar_flags(&vs);
-                    if (fl & PMAT_SCALAR_HAS_PV)
-                        ver = xstrdup_str(&vs.u.scalar.pv);
-                    else
-                        ver = scalar_num(&vs);
-                }
-            }
-        }
+        char *ver = opts[0].set ? package_version(m, g.u.glob.hash) : NULL;
         char *f = cm_format_sv(m, g.u.glob.hash);
         fprintf(out, "package %s%s%s at %s\n", nm, ver ? " " : "", ver ? ver : "", f);
         free(f);

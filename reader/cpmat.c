@@ -618,7 +618,7 @@ static int cmd_info(const pmat_file *f)
 }
 
 static const char usage[] =
-    "usage: cpmat [--quiet] FILE COMMAND [ARGS...]\n"
+    "usage: cpmat [--quiet] [--pmat-version 0.NN] FILE COMMAND [ARGS...]\n"
     "       cpmat help [COMMAND]\n"
     "       cpmat --help\n"
     "Answers pmat's commands natively; without --quiet it first prints pmat's\n"
@@ -657,7 +657,13 @@ int main(int argc, char **argv)
     while (ai < argc && argv[ai][0] == '-' && argv[ai][1]) {
         if (!strcmp(argv[ai], "--quiet") || !strcmp(argv[ai], "-q"))
             quiet = 1;
-        else if (!strcmp(argv[ai], "--")) {
+        else if (!strcmp(argv[ai], "--pmat-version")) {
+            if (ai + 1 >= argc || cm_set_pmat_version(argv[ai + 1]) < 0) {
+                fprintf(stderr, "cpmat: --pmat-version needs a Devel::MAT version such as 0.51 or 0.56\n");
+                return 2;
+            }
+            ai++;
+        } else if (!strcmp(argv[ai], "--")) {
             ai++;
             break;
         } else {

@@ -243,6 +243,7 @@ void write_stack(pTHX_ pmat_dump *d);
 /* How many slots of a value-stack AV are live (stack.c); any other AV
  * gets fill back. */
 SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill);
+int pmat_is_value_stack(pTHX_ const AV *av);
 /* The n element pointers of an array that owns no references (stack.c):
  * any that points at a freed SV head goes out as NULL. */
 void pmat_put_unowned_elems(pmat_writer *w, SV *const *elems, size_t n);

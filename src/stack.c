@@ -61,6 +61,23 @@ void write_stack(pTHX_ pmat_dump *d)
         pmat_put_unowned_elems(w, base, (size_t)count);
 }
 
+/* Whether AV is the value stack of some stackinfo: the running one, one
+ * suspended under it or one kept for reuse. */
+int pmat_is_value_stack(pTHX_ const AV *av)
+{
+    const PERL_SI *si;
+
+    if (!PL_curstackinfo)
+        return 0;
+    for (si = PL_curstackinfo; si; si = si->si_prev)
+        if (av == si->si_stack)
+            return 1;
+    for (si = PL_curstackinfo->si_next; si; si = si->si_next)
+        if (av == si->si_stack)
+            return 1;
+    return 0;
+}
+
 SSize_t pmat_stack_live_fill(pTHX_ const AV *av, SSize_t fill)
 {
     const PERL_SI *si;

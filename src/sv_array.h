@@ -23,16 +23,25 @@ PMAT_HOT_INLINE void write_sv_array(pTHX_ pmat_dump *d, const AV *av_c)
 
     /* Not REAL: the array owns no reference counts (a REIFY one, @_ or
      * @DB::args, would take them only when modified). */
-    const int unowned = array && !AvREAL(av);
+    int unowned = array && !AvREAL(av);
+    int stack;
 
     /* A value stack is neither REAL nor REIFY (unless perl counts the
      * stack's references, PERL_RC_STACK), and its AvFILLp is not its
      * depth: see stack.c. */
 #ifdef PERL_RC_STACK
-    if (array)
+    stack = array != NULL;
 #else
-    if (unowned && !AvREIFY(av))
+    stack = unowned && !AvREIFY(av);
+# if PERL_VERSION >= 40
+    /* 5.40's push_stackinfo(type, 1) turns AvREAL on for a new stack (pp_sort's
+     * block runs on one): it is a stack by its place in the stackinfo chain,
+     * and it counts no references either, since nothing pushed on it does. */
+    if (!stack && array && SvREFCNT(av) == 1 && pmat_is_value_stack(aTHX_ av))
+        stack = unowned = 1;
+# endif
 #endif
+    if (stack)
         n = pmat_stack_live_fill(aTHX_ av, n - 1) + 1;
 
     if (n < 0)

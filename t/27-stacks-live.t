@@ -19,12 +19,15 @@ use PMATTest;
 
 # A value stack in the dump: an ARRAY that does not own its elements, whose
 # first slot is the &PL_sv_undef perl keeps below every stack frame.
+# Value stacks are not AvREAL -- but from 5.40 a stack that push_stackinfo()
+# made with flag 1 is (a sort block's): with real_too, REAL arrays whose base
+# slot is &PL_sv_undef count as candidates too.
 sub stack_arrays
 {
-    my ($d) = @_;
+    my ( $d, %o ) = @_;
     my $undef = $d->{immortals}{undef};
     return grep {
-        $_->{type} eq 'ARRAY' && $_->{unreal} && @{ $_->{elems} || [] }
+        $_->{type} eq 'ARRAY' && ( $_->{unreal} || $o{real_too} ) && @{ $_->{elems} || [] }
             && $_->{elems}[0] eq $undef
     } values %{ $d->{svs} };
 }
@@ -44,8 +47,10 @@ sub check_dump
     my ( $path, $what, %o ) = @_;
     my $d = cpmat_dump($path);
     my @stack = @{ $d->{stack} };
-    my @running = grep { "@{ $_->{elems} }" eq "@stack" } stack_arrays($d);
+    my @running = grep { "@{ $_->{elems} }" eq "@stack" } stack_arrays( $d, real_too => 1 );
     is( scalar @running, 1, "$what: one stack ARRAY holds exactly the live stack (" . @stack . ' slots)' );
+    is( $running[0] && $running[0]{unreal}, $o{real_stack} ? 0 : 1, "$what: ... and it is " . ( $o{real_stack} ? '' : 'not ' ) . 'AvREAL' )
+        if exists $o{real_stack};
     if ( $o{running_is_main} ) {
         is( $running[0] && $running[0]{addr}, $d->{roots}{mainstack},
             "$what: ... and it is the main stack" );
@@ -96,7 +101,9 @@ sub check_dump
         Devel::MAT::Dumper::dump($path) unless $done++;
         $a <=> $b
     } $p, $q, $r );
-    my $d = check_dump( $path, 'inside a sort block' );
+    # perl 5.40's pp_sort runs the block on a stack push_stackinfo(PERLSI_SORT, 1)
+    # made AvREAL; before 5.40 every stack is not REAL.
+    my $d = check_dump( $path, 'inside a sort block', real_stack => $] >= 5.040 );
     my $main = sv_at( $d, $d->{roots}{mainstack} );
     my @want = sort( $d->{immortals}{undef}, map { addr_of( \$_ ) } $pre1, $pre2, $p, $q, $r );
     is_deeply( [ sort @{ $main->{elems} } ], \@want,

@@ -184,21 +184,31 @@ for my $fx (@FIXTURES) {
         };
         # show + outrefs of every SV both dumps have at the same path; the
         # elements of big containers are sampled (the first 30 of each).
-        my @diff;
+        my ( @diff, %pmat_bug );
         for my $p (@paths) {
             next unless $map{ours}{path}{$p};
             next if $p =~ /\[(\d+)\]/ && $1 >= 30 or $p =~ /\{key(\d+)\}/ && $1 >= 30;
-            my %t;
+            my ( %t, %died );
             for my $w (qw(ours ref)) {
                 my $sv = $map{$w}{path}{$p};
                 my $a  = sprintf '0x%x', $sv->addr;
                 # Devel::MAT 0.51's `show` has no view of these types (it dies on them, whoever wrote the dump)
-                $t{$w} = ( Devel::MAT::Tool::Show->can( 'show_' . $sv->type ) ? $text->( $w, 'show', $a ) : '' )
-                       . $text->( $w, 'outrefs', $a );
+                my $show = '';
+                if ( Devel::MAT::Tool::Show->can( 'show_' . $sv->type ) ) {
+                    $show = eval { $text->( $w, 'show', $a ) } // do { ( $died{$w} = $@ ) =~ s/0x[0-9a-f]+/ADDR/g; '' };
+                }
+                $t{$w} = $show . $text->( $w, 'outrefs', $a );
+            }
+            # Devel::MAT 0.53's show dies on every GLOB (name_hek_at), whoever
+            # wrote the dump: a die on both files is pmat's, not compared
+            if ( defined $died{ours} || defined $died{ref} ) {
+                if ( ( $died{ours} // '' ) eq ( $died{ref} // '' ) ) { $pmat_bug{ $died{ours} }++ }
+                else { push @diff, "$p: show died: ours: " . ( $died{ours} // 'no' ) . '; reference: ' . ( $died{ref} // 'no' ) }
             }
             my %tag = shared_slot( $map{ref}{path}{$p} );
             push @diff, map { "$p: $_" } grep { !allowed( 'show', $_, %tag ) } Interop::diff_lines( $t{ours}, $t{ref} );
         }
+        note "pmat's own failure in show, on both files: $_ ($pmat_bug{$_} SVs)" for sort keys %pmat_bug;
         ok( !@diff, 'show and outrefs agree on every SV the fixture owns' )
             or diag join "\n", @diff[ 0 .. ( $#diff > 80 ? 80 : $#diff ) ];
 

@@ -39,11 +39,14 @@ $dumps{$_} or plan skip_all => 'cannot write a dump with Devel::MAT::Dumper' for
 binmode STDOUT, ':encoding(UTF-8)';
 binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw( output failure_output todo_output );
 
+our %pmat_warned;
 sub pmat_output {
     my ( $pmat, $line ) = @_;
     my $out = '';
     open my $fh, '>:encoding(UTF-8)', \$out or die;
     my $old = select $fh;
+    my @w;
+    local $SIG{__WARN__} = sub { push @w, $_[0] };
     my $ok = eval {
         $pmat->run_command( Commandable::Invocation->new_from_tokens( split / /, $line ) );
         Devel::MAT::Tool::more->run while Devel::MAT::Tool::more->can_more;
@@ -52,8 +55,15 @@ sub pmat_output {
     select $old;
     close $fh;
     utf8::decode($out);
+    # A pmat that warns has failed, as one that dies: Devel::MAT 0.56's
+    # count --blessed warns (uninitialized $_, Count.pm) and prints no
+    # package breakdown, whoever wrote the dump.  Such commands are not
+    # compared, and only the known ones may be among them (below).
+    if( @w ) { $pmat_warned{$line}++; return undef }
     return $ok ? $out : undef;
 }
+# The commands known to warn in a pmat release (its bugs), by release.
+sub known_pmat_warnings { return $Devel::MAT::VERSION >= 0.56 ? ( 'count --blessed' ) : () }
 
 sub normalise {
     my ( $text, $cmd ) = @_;
@@ -172,5 +182,9 @@ for my $name ( sort keys %dumps ) {
     is( scalar @sampled_bad, 0, "$name: show/identify/inrefs/outrefs of every 20th SV = pmat" )
         or diag "differ: @sampled_bad";   # TEST_VERBOSE=1 shows each with cpmat's exit status
 }
+
+my %known = map { $_ => 1 } known_pmat_warnings();
+is_deeply( [ grep { !$known{$_} } sort keys %pmat_warned ], [],
+    "pmat $Devel::MAT::VERSION warned only in its known bugs (" . ( join( ', ', sort keys %known ) || 'none' ) . '): those are not compared' );
 
 done_testing;

@@ -152,4 +152,49 @@ SKIP: {
     like( $out, qr/not found at this depth/, 'identify of a deep chain, default depth: stops at depth 10' );
 }
 
+# ---- what differs by Devel::MAT release: --pmat-version ------------------------
+# 0.56 counts a SCALAR with no IV, NV or PV (and an UNDEF record) as kind UNDEF;
+# 0.51 and 0.53 as SCALAR.  The SVs are the ones `cpmat dump` shows so.
+{
+    my ( undef, $dump ) = run_cpmat( $cpmat, $file, 'dump' );
+    my $valueless = 0;
+    for ( split /\n/, $dump ) {
+        next unless /^SV \S+ (SCALAR|UNDEF) /;
+        if( $1 eq 'UNDEF' ) { $valueless++; next }
+        my ( $fl ) = /flags=0x([0-9a-f]+)/ or next;
+        my ( $nv ) = /nv=(\S+)/;
+        $fl = hex $fl;
+        $fl &= ~0x04 if defined $nv && $nv == 0;    # an NV of 0.0 reads as none (cm_scalar_flags)
+        $valueless++ unless $fl & 0x0d;
+    }
+    my %kind;
+    for my $v (qw( 0.51 0.56 )) {
+        my ( $rc, $out ) = run_cpmat( $cpmat, '--quiet', '--pmat-version', $v, $file, 'count' );
+        is( $rc, 0, "count --pmat-version $v exits 0" );
+        $kind{$v}{$1} = $2 while $out =~ /^  (\w+)\s+(\d+)/mg;
+    }
+    ok( $valueless > 0, "the known heap has valueless scalars ($valueless)" );
+    ok( !exists $kind{'0.51'}{UNDEF}, '0.51: no UNDEF kind' );
+    is( $kind{'0.56'}{UNDEF}, $valueless, '0.56: UNDEF = the valueless SCALARs and UNDEF records' );
+    is( $kind{'0.56'}{SCALAR} + $kind{'0.56'}{UNDEF}, $kind{'0.51'}{SCALAR}, '0.56: SCALAR + UNDEF = 0.51\'s SCALAR' );
+    my ( $rc, undef, $err ) = run_cpmat( $cpmat, '--pmat-version', '5.6', $file, 'count' );
+    is( $rc, 2, '--pmat-version 5.6: exit 2' );
+    like( $err, qr/\Acpmat: --pmat-version [^\n]+\n\z/, '--pmat-version 5.6: one line' );
+}
+
+# ---- packages --versions: version objects ------------------------------------------
+my $vers = make_dump( 'versions', 'package Foo 1.06; package Bar; our $VERSION = "2.5"; package Baz; our $VERSION = 3;'
+                              . ' package Qux; use version; our $VERSION = qv("1.2.3"); package Quux; our $VERSION = version->parse("v4.5");'
+                              . ' package main; Devel::MAT::Dumper::dump(shift)' );
+SKIP: {
+    skip 'cannot write the versions dump', 5 unless $vers;
+    my ( undef, $out ) = run_cpmat( $cpmat, '--quiet', $vers, 'packages', '--versions' );
+    my %v = $out =~ /^package (\S+) (\S+) at STASH/mg;
+    is( $v{Foo}, 'v1.06', 'package NAME 1.06: the version object\'s original, with a v' );
+    is( $v{Bar}, '2.5', 'a string $VERSION as it is' );
+    is( $v{Baz}, '3', 'a number $VERSION as it is' );
+    is( $v{Qux}, 'v1.2.3', 'qv("1.2.3")' );
+    is( $v{Quux}, 'v4.5', 'version->parse("v4.5"): no second v' );
+}
+
 done_testing;

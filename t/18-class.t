@@ -92,7 +92,7 @@ sub check_class
 {
     my ( $name, $fields, @adjust_stash ) = @_;
     my $sv = $class{$name};
-    ok( $sv, "$name's stash is in the dump" ) or return;
+    ok( $sv, "${name}'s stash is in the dump" ) or return;
     is( $sv->{type}, 'CLASS', "$name is a CLASS record" );
     is( $sv->{name}, $name, "$name: the stash name" );
     my $have = $sv->{fields};
@@ -257,7 +257,7 @@ sub run_child
 # with every address replaced by what it is, so two processes compare.
 sub questions
 {
-    my ( $pm, $empty ) = @_;
+    my ( $pm, $empty, $cpmat_only ) = @_;
     my $df = $pm->dumpfile;
     my %addr;
     my @objs = ( P => '$main::P', Q => '$main::Q', $empty ? ( E => '$main::E' ) : () );
@@ -272,6 +272,11 @@ sub questions
     for my $tag ( grep { $addr{$_} } qw( P Q E M0 ) ) {
         push @q, map { [ "$_ $tag", $_, $addr{$tag} ] } qw( identify show outrefs );
     }
+    # pmat's OBJECT and CLASS rows of count (cpmat only: the byte totals
+    # differ between the dumpers by design; the other rows are t/50's, and
+    # Devel::MAT 0.56 counts UNDEF apart; not --blessed, where 0.56 warns
+    # on any file, the reference's too)
+    push @q, [ 'count', 'count' ] if $cpmat_only;
     for my $c (@classes) {
         push @q, [ "show $c", 'show', $addr{$c} ], [ "outrefs $c", 'outrefs', $addr{$c} ],
                  [ "find --count blessed $c", 'find', '--count', 'blessed', $c ],
@@ -290,13 +295,17 @@ sub compare_tools
         my ( $which, $path ) = @$f;
         my $pm = load_pmat($path);
         $pm->load_tool('Inrefs');
-        my ( $qs, $addr ) = questions( $pm, $empty );
+        my ( $qs, $addr ) = questions( $pm, $empty, !$ref );
         my %name = reverse %$addr;
         for my $q (@$qs) {
             my ( $title, @tokens ) = @$q;
             my $pmat = Interop::cmd( $pm, @tokens );
             my $cpmat = cpmat_out( $path, @tokens );
             ( $pmat, $cpmat ) = map { in_order($_) } $pmat, $cpmat if $title =~ /^find blessed/;
+            ( $pmat, $cpmat ) = map { join "\n", grep { /^\s*(?:OBJECT|CLASS)\s/ } split /\n/ } $pmat, $cpmat
+                if $title eq 'count';
+            like( $cpmat, qr{^\s*CLASS\s+3\s.*\n\s*OBJECT\s+1003\s+1003\s}, "$label: count has 3 classes, and \$P, \$Q, \$E and the 1,000" )
+                if $title eq 'count';
             is( int_sign( $cpmat ), int_sign( $pmat ), "$label: cpmat $title as pmat ($which)" )
                 or diag "pmat:\n$pmat\ncpmat:\n$cpmat";
             $ans{$which}{$title} = $pmat;

@@ -87,6 +87,9 @@ my %addr = (
     make_eval_closure => addr_of( \&make_eval_closure ),
     b_closure_outside => b_addr( B::svref_2object($closure)->OUTSIDE ),
     b_xsub_stash      => b_addr( B::svref_2object( \&Scalar::Util::blessed )->STASH ),
+    # CvGV as perl has it: on 5.42 Scalar::Util's blessed is builtin::blessed,
+    # whose glob is *builtin::blessed, not *Scalar::Util::blessed
+    b_xsub_gv         => b_addr( B::svref_2object( \&Scalar::Util::blessed )->GV ),
 );
 
 my $d = cpmat_dump( dump_self() );
@@ -151,7 +154,9 @@ sub flags_of { hex( ( $_[0] // {} )->{flags} // 0 ) }
     is( $cv->{type}, 'CODE', 'Scalar::Util::blessed: CODE' );
     ok( flags_of($cv) & 0x04, 'Scalar::Util::blessed: XSUB' );
     is( $cv->{oproot}, '0x0', 'Scalar::Util::blessed: no oproot' );
-    is( $cv->{glob}, addr_of( \*Scalar::Util::blessed ), 'Scalar::Util::blessed: glob' );
+    is( $cv->{glob}, $addr{b_xsub_gv}, 'Scalar::Util::blessed: glob (CvGV) as perl has it' );
+    if ( $] < 5.042 ) { is( $addr{b_xsub_gv}, addr_of( \*Scalar::Util::blessed ), 'Scalar::Util::blessed: ... which is *Scalar::Util::blessed before 5.42' ) }
+    else              { is( $addr{b_xsub_gv}, addr_of( \*builtin::blessed ), 'Scalar::Util::blessed: ... which is *builtin::blessed from 5.42' ) }
     is( $cv->{stash}, $addr{b_xsub_stash}, 'Scalar::Util::blessed: stash as perl has it (CvSTASH of an XSUB is NULL)' );
 }
 

@@ -50,6 +50,7 @@ static int dump_into(pTHX_ pmat_dump *d)
 
     masked = sigpipe_block(&old_mask, &sigpipe_was_pending);
 
+    d->tmps_ix = PL_tmps_stack ? PL_tmps_ix : -1;
     write_header(aTHX_ d);
     write_roots(aTHX_ d);
     write_stack(aTHX_ d);

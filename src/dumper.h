@@ -134,6 +134,8 @@ typedef struct pmat_dump {
     UV          unknown_svs;     /* SVs of a type we do not know, left out */
     U8          minor;           /* FORMATVER_MINOR in the header: 4, 5 or 6 */
     U8          heks;            /* v0.6: HEK pointers, PV_SHARED_HEK, mortals */
+    SSize_t     tmps_ix;         /* PL_tmps_ix when the dump began: the mortals
+                                    above it (an XS helper's) came later */
     /* The arena walk may be split with a helper thread when w is in shared
      * mode (w.shared set); never in signal handlers or the fork child. */
 } pmat_dump;

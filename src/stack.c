@@ -115,9 +115,16 @@ static int mortal_written(const SV *sv)
 void write_mortals(pTHX_ pmat_dump *d)
 {
     pmat_writer *w = &d->w;
-    const SSize_t ix = PL_tmps_stack ? PL_tmps_ix : -1;
+    /* Only what was mortal when the dump began: the helpers, which run after
+     * the arena walk, may mortalize SVs of their own, which the file has not
+     * got (Devel::MAT warns on each). */
+    const SSize_t now = PL_tmps_stack ? PL_tmps_ix : -1;
+    const SSize_t ix = now < d->tmps_ix ? now : d->tmps_ix;
     SSize_t floor = PL_tmps_floor, i;
     UV count = 0;
+
+    if (floor > ix)     /* a floor a helper set above what is written */
+        floor = ix;
 
     for (i = 0; i <= ix; i++) {
         if (mortal_written(PL_tmps_stack[i]))

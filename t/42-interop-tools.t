@@ -36,6 +36,8 @@ my @ALLOWED = (
     [ qr/^show$/, qr/^(-ref |\+ours)   (named as [\$\@%&]|glob=GLOB\(.\*\) at )/, 'SHARED_SLOT',
       'an SV held in the slots of two GLOBs (a method cache entry\'s CV; $_ aliased to the subject of a running (?{ }) match) is named by Devel::MAT after the GLOB that comes last in the file, i.e. in arena order, which depends on the heap layout of each process; both dumpers write the same slots and the same CvGV' ],
     [ qr/^identify/, qr/^(-ref |\+ours)\W*the symbol '[\$\@%&][\w:]+'$/, 'SHARED_SLOT', 'the same' ],
+    [ qr/^show$/, qr/^-ref .*\bthe mro (?:ISA cache|linear current)\b/,
+      'the reference 0.47+ builds a class\'s MRO caches while it dumps (it looks up package helpers along the MRO); perl had none' ],
 );
 # What is normalised away before comparing, and why:
 #  - "size N bytes" lines and byte totals: SIZE differs by design (POD "SIZE";
@@ -114,6 +116,9 @@ sub clean
     # of Devel::MAT's own Perl hash, whose order perl randomises per hash in
     # the analysing process: keep the summary, not which key came first.
     $text =~ s/ = \{\{.*\} => .*, \.\.\.\}$/ = {{KEY} => ..., ...}/mg;
+    # a table's column padding follows its longest cell (an outref name
+    # one dump has and the other has not shifts all rows)
+    $text =~ s/(\S)  +/$1  /g;
     return $text;
 }
 
@@ -151,6 +156,13 @@ for my $fx (@FIXTURES) {
         my %map = map { $_ => Interop::path_map( $pm{$_}, packages => qr/^Fx(::|$)/ ) } qw(ours ref);
         my %n   = map { $_ => scalar keys %{ $map{$_}{path} } } qw(ours ref);
         cmp_ok( $n{ref}, '>=', $min, "the reference's dump has the fixture's $n{ref} SVs" );
+        # The reference 0.47+ looks up package helpers along each blessed
+        # SV's MRO while it dumps, which builds a class's MRO caches if perl
+        # had none (t/44, t/24): such ref-only SVs under a stash's mro data
+        # are the reference's own, not compared.
+        my @mro = grep { m{/the mro (?:ISA cache|linear current)} && !$map{ours}{path}{$_} } keys %{ $map{ref}{path} };
+        delete @{ $map{ref}{path} }{@mro};
+        note "the reference's own MRO caches, not compared: @mro" if @mro;
         my @paths = sort keys %{ $map{ref}{path} };
         compare( 'SVs owned by the fixture (paths)', [ sort keys %{ $map{ours}{path} } ], \@paths );
 
@@ -231,7 +243,17 @@ for my $fx (@FIXTURES) {
             compare( "find @$f", map { [ sort split /\n/, $text->( $_, 'find', @$f ) ] } qw(ours ref) );
         }
         compare( 'callers',            map { without_try( $file, $_, $text->( $_, 'callers', '--pad' ) ) } qw(ours ref) );
-        is( Interop::cmd( $pm{ours}, 'list-dangling-ptrs' ), '', 'list-dangling-ptrs: no pointer of ours leads nowhere' );
+        # Devel::MAT 0.53's list-dangling-ptrs dies (hek_at) whoever wrote
+        # the dump: then it must die the same way on the reference's file
+        my %ldp = map { my $w = $_; $w => [ scalar( eval { Interop::cmd( $pm{$w}, q(list-dangling-ptrs) ) } ), $@ ] } qw(ours ref);
+        if ( length $ldp{ours}[1] ) {
+            ( my $e = $ldp{ours}[1] ) =~ s/0x[0-9a-f]+/ADDR/g;
+            ( my $r = $ldp{ref}[1] ) =~ s/0x[0-9a-f]+/ADDR/g;
+            is( $e, $r, "list-dangling-ptrs: pmat $Devel::MAT::VERSION dies on the reference's file too (pmat's bug)" );
+        }
+        else {
+            is( $ldp{ours}[0], '', 'list-dangling-ptrs: no pointer of ours leads nowhere' );
+        }
         compare( 'stack',              map { $text->( $_, 'stack' ) } qw(ours ref) );
         compare( 'roots',              map { my $t = $text->( $_, 'roots' ); $t =~ s/\(\d+(,!REAL)?\) at \[<\w+\(\d+(,!REAL)?\)>\]/ at [global]/g; $t =~ s/STASH\(\d+\)/STASH/g; $t } qw(ours ref) );
         compare( 'symbols -R Fx',      map { $text->( $_, 'symbols', '-R', 'Fx' ) } qw(ours ref) );

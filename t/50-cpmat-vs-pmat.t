@@ -47,6 +47,7 @@ sub pmat_output {
     my $old = select $fh;
     my @w;
     local $SIG{__WARN__} = sub { push @w, $_[0] };
+    local $_;    # the tools read and assign $_ (0.56's count --blessed reads it)
     my $ok = eval {
         $pmat->run_command( Commandable::Invocation->new_from_tokens( split / /, $line ) );
         Devel::MAT::Tool::more->run while Devel::MAT::Tool::more->can_more;

@@ -92,6 +92,10 @@ const char *cm_kind_name(unsigned k);
  * the newest we know, 0.56. */
 extern int cm_pmat_version;
 int cm_set_pmat_version(const char *text);
+
+/* SV i is a SCALAR with no IV, NV or PV (or an UNDEF record): what
+ * Devel::MAT 0.56's $sv->type calls UNDEF. */
+int cm_is_valueless_scalar(cm *m, size_t i);
 unsigned cm_kind_of(const cm *m, size_t i);
 /* The kind a record type has before Devel::MAT's fixups. */
 unsigned cm_kind_of_type(unsigned type);

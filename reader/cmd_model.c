@@ -354,15 +354,21 @@ const char *cm_type_of(cm *m, uint64_t addr)
     if (i == NO_IDX)
         return "";
     unsigned k = m->kind[i];
-    if (k == K_SCALAR) {
-        if (pmat_sv_type(m->f, i) == PMAT_SVt_UNDEF)
-            return "UNDEF"; /* _UNDEFSV: a SCALAR with no field defined */
-        pmat_sv sv;
-        if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
-            return "SCALAR";
-        return scalar_defined(&sv) ? "SCALAR" : "UNDEF";
-    }
+    if (k == K_SCALAR)
+        return cm_is_valueless_scalar(m, i) ? "UNDEF" : "SCALAR";
     return cm_kind_name(k);
+}
+
+int cm_is_valueless_scalar(cm *m, size_t i)
+{
+    if (m->kind[i] != K_SCALAR)
+        return 0;
+    if (pmat_sv_type(m->f, i) == PMAT_SVt_UNDEF)
+        return 1;   /* _UNDEFSV: a SCALAR with no field defined */
+    pmat_sv sv;
+    if (pmat_sv_get(m->f, i, &sv, &m->err) < 0)
+        return 0;
+    return !scalar_defined(&sv);
 }
 
 static int cmp_pair(const void *a, const void *b)

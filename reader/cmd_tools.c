@@ -440,9 +440,7 @@ static uint64_t metric_size(cm *m, size_t i, int metric);
  * or PV "UNDEF"; 0.51 counted it as SCALAR. */
 static int count_as_undef(cm *m, size_t idx)
 {
-    if (cm_pmat_version < 56 || cm_kind_of(m, idx) != K_SCALAR)
-        return 0;
-    return !strcmp(cm_type_of(m, pmat_sv_addr(m->f, idx)), "UNDEF");
+    return cm_pmat_version >= 56 && cm_is_valueless_scalar(m, idx);
 }
 
 static int cmd_count(cm *m, int argc, char **argv)
@@ -482,13 +480,16 @@ static int cmd_count(cm *m, int argc, char **argv)
      * moves from SCALAR to UNDEF (a pair of items, as the pad fixups) */
     size_t nfix = st ? scap + 2 * m->npadcv : 0;
     size_t nitems = st ? nfix + (cm_pmat_version >= 56 ? 2 * m->n : 0) : m->n;
+    int moved = 0;      /* the pair's SV is valueless: decided on its first item */
     for (size_t j = 0; j < nitems; j++) {
         uint64_t fsize, fbl, nsv = 1;
         unsigned k;
         size_t sv_i = NO_IDX;
         if (st && j >= nfix) {
             size_t idx = (j - nfix) / 2;
-            if (!count_as_undef(m, idx))
+            if ((j - nfix) % 2 == 0)
+                moved = count_as_undef(m, idx);
+            if (!moved)
                 continue;
             cm_size_blessed(m, idx, &fsize, &fbl);
             if ((j - nfix) % 2 == 0) {

@@ -28,7 +28,8 @@ static int by_bytes;    /* --bytes: the table holds bytes, not numbers of SVs */
 static void usage(FILE *to)
 {
     fprintf(to,
-        "usage: %s [--blessed PATTERN] [--bytes] [--csv] [--svg OUT.svg [--top N]] FILE...\n"
+        "usage: %s [--blessed PATTERN] [--bytes] [--csv] [--svg OUT.svg [--top N]]\n"
+        "       [--pmat-version 0.NN] FILE...\n"
         "  For each kind of SV and each blessed package, its count in every file\n"
         "  and the change from the file before; rows sorted by growth (last - first).\n"
         "  --blessed PATTERN  only the packages matching PATTERN (a POSIX extended\n"
@@ -37,6 +38,8 @@ static void usage(FILE *to)
         "  --csv              one machine-readable table instead of the text\n"
         "  --svg OUT.svg      also draw the top growing packages' counts as a line chart\n"
         "  --top N            how many packages the chart shows (default 8)\n"
+        "  --pmat-version 0.NN  the kinds as that Devel::MAT counts them (default\n"
+        "                     0.56: a SCALAR with no value is kind UNDEF)\n"
         "  --help             this text (man cpmat-counts for more)\n", prog);
 }
 
@@ -137,6 +140,9 @@ static int count_file(table *t, int k, const char *path, const regex_t *pkg_re)
     size_t nbl = 0, capbl = 0;
     for (size_t i = 0; i < m.n; i++) {
         unsigned kind = cm_kind_of(&m, i);
+        /* pmat-counts 0.56 names a SCALAR with no IV, NV or PV "UNDEF" */
+        if (kind == K_SCALAR && cm_pmat_version >= 56 && cm_is_valueless_scalar(&m, i))
+            kind = K_UNDEF;
         uint64_t size, blessed;
         cm_size_blessed(&m, i, &size, &blessed);
         kc[kind < K_NKINDS ? kind : K_UNKNOWN]++;
@@ -498,7 +504,8 @@ int main(int argc, char **argv)
             files[nfiles++] = argv[i];
             continue;
         }
-        int needs_value = !strcmp(a, "--blessed") || !strcmp(a, "--svg") || !strcmp(a, "--top");
+        int needs_value = !strcmp(a, "--blessed") || !strcmp(a, "--svg") || !strcmp(a, "--top") ||
+                          !strcmp(a, "--pmat-version");
         if (needs_value && i + 1 >= argc) {
             fprintf(stderr, "%s: %s needs a value (try --help)\n", prog, a);
             free(files);
@@ -509,6 +516,14 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--bytes")) by_bytes = 1;
         else if (!strcmp(a, "--blessed")) pattern = argv[++i];
         else if (!strcmp(a, "--svg")) svg = argv[++i];
+        else if (!strcmp(a, "--pmat-version")) {
+            if (cm_set_pmat_version(argv[++i]) < 0) {
+                fprintf(stderr, "%s: --pmat-version needs a Devel::MAT version such as 0.51 or 0.56, not \"%s\"\n",
+                        prog, argv[i]);
+                free(files);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--top")) {
             char *end;
             long v = strtol(argv[++i], &end, 10);

@@ -21,7 +21,7 @@ my $FIXTURE = "$ROOT/t/fixtures/helpers/lru.pl";
 my $tmp     = tempdir( CLEANUP => !$ENV{PMAT_KEEP} );
 our $run    = 0;
 
-my $have_pmat = !system 'sh', '-c', 'command -v pmat >/dev/null 2>&1';
+my $have_pmat = defined ReaderFormat::pmat_tool('pmat');
 my $have_ref  = eval { local @INC = grep { !/blib/ } @INC; require Devel::MAT::Dumper; 1 }
                 && defined reference_helper_pm();
 
@@ -138,7 +138,7 @@ subtest 'our dump, our header: annotated paths, the root, the struct' => sub {
           'inrefs of the REF in slot [1]: the annotation from the cache' );
 
   SKIP: {
-        skip 'pmat (Devel::MAT) is not installed', 8 unless $have_pmat;
+        skip 'pmat (Devel::MAT) is not installed for this perl', 8 unless $have_pmat;
         for my $what (qw(cached pinned evicted)) {
             my $p = tree( pmat( $f, 'identify', $a->{$what} ) );
             is( $p, tree( cpmat( $f, 'identify', $a->{$what} ) ), "pmat identify of the $what object says what cpmat says" );
@@ -201,7 +201,7 @@ subtest 'a helper that annotates garbage' => sub {
     unlike( $recs, qr/from a static array|middle of an SV head/, 'notes from or to no SV are not' );
     is( () = $recs =~ /structname="DMDTest::LRU\/odd"/g, 1, 'the struct with the wrong field count is not' );
   SKIP: {
-        skip 'pmat (Devel::MAT) is not installed', 1 unless $have_pmat;
+        skip 'pmat (Devel::MAT) is not installed for this perl', 1 unless $have_pmat;
         like( scalar pmat( "$tmp/garbage.pmat", 'count' ), qr/^\s*Kind\b/m, 'Devel::MAT loads it' );
     }
 };

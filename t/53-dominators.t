@@ -1,4 +1,4 @@
-# The dominator tree (reader/dominators.c) against a brute-force oracle: on
+# The dominator tree (reader/domtree.c) against a brute-force oracle: on
 # thousands of random graphs (cycles, self-loops, weak edges, unreachable
 # islands, no roots at all), for every node X take X away, see what the
 # roots (and the islands' entries) still reach, and compare what is lost --
@@ -16,7 +16,7 @@ use File::Temp qw(tempdir);
 my $tmp = tempdir( CLEANUP => 1 );
 my $drv = "$tmp/dominators";
 my $cc  = $ENV{CC} || $Config{cc};
-my @src = ( 't/c/dominators.c', 'reader/dominators.c' );
+my @src = ( 't/c/dominators.c', 'reader/domtree.c' );
 my $built;
 for my $san ( '-fsanitize=address,undefined -fno-sanitize-recover=all', '' ) {
     $built = !system "$cc -std=c99 -O1 -g -Wall -Wextra -Werror $san -Ireader -o $drv @src 2>$tmp/cc.err";
@@ -25,7 +25,7 @@ for my $san ( '-fsanitize=address,undefined -fno-sanitize-recover=all', '' ) {
 unless ($built) {
     plan skip_all => "no C compiler ($cc)" if system("$cc --version >/dev/null 2>&1");
     # the compiler is there: our code does not build, which is a failure
-    fail('t/c/dominators.c and reader/dominators.c build warnings-clean');
+    fail('t/c/dominators.c and reader/domtree.c build warnings-clean');
     diag do { local ( @ARGV, $/ ) = "$tmp/cc.err"; <> };
     done_testing;
     exit;

@@ -1,4 +1,4 @@
-/* t/c/dominators.c - the test suite's driver for reader/dominators.c
+/* t/c/dominators.c - the test suite's driver for reader/domtree.c
  * (never installed): reads a graph on stdin, prints its dominator tree.
  *
  * Input, whitespace-separated numbers:
@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dominators.h"
+#include "domtree.h"
 
 static uint64_t node_size(void *ctx, uint32_t node)
 {

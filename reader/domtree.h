@@ -1,4 +1,4 @@
-/* dominators.h - the dominator tree of a heap graph (SEMI-NCA).
+/* domtree.h - the dominator tree of a heap graph (SEMI-NCA).
  *
  * A node X dominates Y when every path from the roots to Y passes through
  * X; X's immediate dominator is the closest such node.  What X dominates is
@@ -20,8 +20,8 @@
  * plus an n-bit set of the roots' targets.  The caller's successor CSR is
  * needed only by dom_search, its predecessor CSR only by dom_solve.
  */
-#ifndef DOMINATORS_H
-#define DOMINATORS_H
+#ifndef DOMTREE_H
+#define DOMTREE_H
 
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-/* dominators.c - the dominator tree of a heap graph: SEMI-NCA.
+/* domtree.c - the dominator tree of a heap graph: SEMI-NCA.
  *
  * SEMI-NCA (Georgiadis, 2005) computes the semidominators as
  * Lengauer-Tarjan does, with the simple (path-compressing) forest, then
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dominators.h"
+#include "domtree.h"
 
 static void *alloc_words(uint32_t n)
 {

@@ -109,6 +109,17 @@ static uint64_t node_size(void *ctx, uint32_t node)
     return size;
 }
 
+uint32_t *cm_domtree_roots(cm *m, size_t *n)
+{
+    idx_list l = { NULL, 0, 0, 0 };
+    if (held_by_interpreter(m, &l) < 0) {
+        free(l.v);
+        return NULL;
+    }
+    *n = l.n;
+    return l.v ? l.v : xmalloc(sizeof *l.v);
+}
+
 static int build(cm *m, dom_tree *t)
 {
     idx_list roots = { NULL, 0, 0, 0 };

@@ -22,6 +22,10 @@ void cm_domtree_free(cm *m);
 static inline uint64_t cm_retained_bytes(const dom_tree *t, size_t i) { return t->bytes[t->pre[i]]; }
 static inline uint32_t cm_retained_count(const dom_tree *t, size_t i) { return t->count[t->pre[i]]; }
 
+/* The super-root's successors as SV indexes (repeats possible), in the
+ * order the search takes them; malloc'd, NULL when memory ran out. */
+uint32_t *cm_domtree_roots(cm *m, size_t *n);
+
 /* Why the super-root holds SV index i directly: the first root naming it
  * ("the default stash"), "a value on the stack", a context's SV, "a
  * mortal"; NULL if none does.  Static storage or the root table's. */

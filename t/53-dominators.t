@@ -4,9 +4,10 @@
 # roots (and the islands' entries) still reach, and compare what is lost --
 # X's retained set -- and each node's immediate dominator with the tree's.
 # Then a chain of a million nodes (the search and the path compression must
-# not recurse).  The graphs go through a test-only driver, t/c/dominators.c,
-# built here against the library's source, under ASan/UBSan when the
-# compiler has them.
+# not recurse).  Then real dumps: the graph the reader makes of a heap, the
+# same brute force for a sample of its SVs.  Everything goes through a
+# test-only driver, t/c/dominators.c, built here (the tree's source under
+# ASan/UBSan when the compiler has them, with the reader's library).
 use strict;
 use warnings;
 use Test::More;
@@ -18,8 +19,9 @@ my $drv = "$tmp/dominators";
 my $cc  = $ENV{CC} || $Config{cc};
 my @src = ( 't/c/dominators.c', 'reader/domtree.c' );
 my $built;
+plan skip_all => 'the reader is not built (perl Makefile.PL && make)' unless -f 'reader/libpmat.a';
 for my $san ( '-fsanitize=address,undefined -fno-sanitize-recover=all', '' ) {
-    $built = !system "$cc -std=c99 -O1 -g -Wall -Wextra -Werror $san -Ireader -o $drv @src 2>$tmp/cc.err";
+    $built = !system "$cc -std=c99 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $san -Ireader -o $drv @src reader/libpmat.a -lm 2>$tmp/cc.err";
     if ($built) { note $san ? "driver built with $san" : 'driver built without sanitizers'; last }
 }
 unless ($built) {
@@ -183,6 +185,63 @@ sub eq_deeply_simple
     is( $?, 0, 'a chain of 1,000,000 nodes closed into a cycle: the driver finishes' );
     is( $out[0], "0 $n 0 $n " . ( $n * ( $n + 1 ) / 2 ) . "\n", '... the first node retains them all' );
     is( $out[-2], ( $n - 1 ) . ' ' . ( $n - 2 ) . " 0 1 $n\n", '... the last is dominated by the one before' );
+}
+
+# Real heaps: our dump of a small program, the reader's graph of it
+sub dump_graph
+{
+    my ($file) = @_;
+    my @out = `$drv $file`;
+    die "driver on $file: exit $?" if $?;
+    my ( $n, $m, $r ) = shift(@out) =~ /^graph (\d+) (\d+) (\d+)$/ or die;
+    chomp( my @roots = splice @out, 0, $r );
+    my @edges = map { [ split, 0 ] } splice @out, 0, $m;
+    shift @out eq "sizes\n" or die;
+    chomp( my @size = splice @out, 0, $n );
+    shift @out eq "tree\n" or die;
+    my %t = map { my ( $v, @f ) = split; ( $v => \@f ) } grep { !/^total/ } @out;
+    return ( $n, \@roots, \@edges, \@size, \%t );
+}
+
+SKIP: {
+    skip 'our dumper is not built', 3 unless -e 'blib/arch/auto/Devel/MAT/Dumper/Dumper.so';
+    my $file = "$tmp/heap.pmat";
+    system( $^X, '-Mblib', '-MDevel::MAT::Dumper', '-e', <<'PERL', $file ) == 0 or die "dump: $?";
+our %owner = ( list => [ map { "string $_" } 1 .. 50 ] );
+our @shared = ( { a => 1 } ); our $also = $shared[0];
+our $ring = do { my $x = {}; my $y = { next => $x }; $x->{next} = $y; $x };
+my $leak = [ 'leaked' ]; Internals::SvREFCNT( @$leak, 2 );
+Devel::MAT::Dumper::dump( $ARGV[0] );
+PERL
+    my ( $n, $roots, $edges, $size, $t ) = dump_graph($file);
+    ok( $n > 1000, "a real heap: $n SVs" );
+    # the brute force for a sample: every SV that retains others, and some
+    my ( @succ, @haspred );
+    for (@$edges) { push @{ $succ[ $_->[0] ] }, $_->[1]; $haspred[ $_->[1] ] = 1 }
+    my @entry = @$roots;
+    my $seen = reach( \@succ, \@entry, undef, {} );
+    for my $pass ( 0, 1 ) {
+        for my $v ( 0 .. $n - 1 ) {
+            next if $seen->{$v} || ( !$pass && $haspred[$v] );
+            push @entry, $v;
+            reach( \@succ, [$v], undef, $seen );
+        }
+    }
+    my @big = grep { $t->{$_}[2] > 1 } 0 .. $n - 1;
+    my @sample = ( ( @big > 300 ? @big[ map { int( $_ * @big / 300 ) } 0 .. 299 ] : @big ), map { int rand $n } 1 .. 100 );
+    my $wrong = 0;
+    for my $x (@sample) {
+        my $r = reach( \@succ, \@entry, $x, {} );
+        my @lost = grep { !$r->{$_} } 0 .. $n - 1;
+        my $bytes = 0;
+        $bytes += $size->[$_] for @lost;
+        next if $t->{$x}[2] == @lost && $t->{$x}[3] == $bytes;
+        diag "SV index $x: tree says $t->{$x}[2] SVs, $t->{$x}[3] bytes; taking it away loses " . @lost . " SVs, $bytes bytes"
+            if ++$wrong <= 3;
+    }
+    is( $wrong, 0, scalar(@sample) . ' SVs of the real heap (' . scalar(@big) . ' retain more than themselves): retained SVs and bytes are the brute force\'s' );
+    my ($lonely) = grep { $t->{$_}[1] } 0 .. $n - 1;
+    ok( defined $lonely, 'the array whose count was raised by hand hangs in an island' );
 }
 
 done_testing;

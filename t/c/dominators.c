@@ -1,5 +1,7 @@
 /* t/c/dominators.c - the test suite's driver for reader/domtree.c
- * (never installed): reads a graph on stdin, prints its dominator tree.
+ * (never installed): reads a graph on stdin, prints its dominator tree;
+ * or, with a dump file as its argument, prints the graph the reader makes
+ * of that heap and the tree cpmat's commands use (see dump_mode).
  *
  * Input, whitespace-separated numbers:
  *   N M R            nodes 0..N-1, M edges, R roots
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 
 #include "domtree.h"
+#include "heap_dominators.h"
 
 static uint64_t node_size(void *ctx, uint32_t node)
 {
@@ -93,8 +96,51 @@ static int one_graph(unsigned n, unsigned m, unsigned r)
     return 0;
 }
 
-int main(void)
+/* The heap of FILE: "graph N M R", the roots, the strong edges "U V",
+ * "sizes" and each SV's size, then "tree" and the lines one_graph prints
+ * (the sizes being the SVs'), from cm_domtree. */
+static int dump_mode(const char *file)
 {
+    cm m;
+    if (cm_open(&m, file) < 0 || cm_build_inrefs(&m) < 0) {
+        fprintf(stderr, "%s: cannot read\n", file);
+        return 2;
+    }
+    size_t nroots, nedges = 0;
+    uint32_t *roots = cm_domtree_roots(&m, &nroots);
+    for (size_t j = 0; j < m.in_start[m.n]; j++)
+        nedges += (m.in_src[j] & 3) == S_STRONG;
+    printf("graph %zu %zu %zu\n", m.n, nedges, nroots);
+    for (size_t i = 0; i < nroots; i++)
+        printf("%u\n", (unsigned)roots[i]);
+    for (size_t w = 0; w < m.n; w++)
+        for (uint32_t j = m.in_start[w]; j < m.in_start[w + 1]; j++)
+            if ((m.in_src[j] & 3) == S_STRONG)
+                printf("%u %zu\n", (unsigned)(m.in_src[j] >> 2), w);
+    printf("sizes\n");
+    for (size_t i = 0; i < m.n; i++) {
+        uint64_t size, blessed;
+        cm_size_blessed(&m, i, &size, &blessed);
+        printf("%llu\n", (unsigned long long)size);
+    }
+    const dom_tree *t = cm_domtree(&m);
+    if (!t)
+        return 4;
+    printf("tree\n");
+    for (uint32_t i = 0; i < m.n; i++)
+        printf("%u %u %d %u %llu\n", (unsigned)i, (unsigned)dom_idom_of(t, i), dom_in_island(t, i),
+               (unsigned)cm_retained_count(t, i), (unsigned long long)cm_retained_bytes(t, i));
+    printf("total %u %llu\n", (unsigned)t->count[1], (unsigned long long)t->bytes[1]);
+    free(roots);
+    cm_domtree_free(&m);
+    cm_close(&m);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        return dump_mode(argv[1]);
     unsigned n, m, r;
     while (scanf("%u %u %u", &n, &m, &r) == 3) {
         int rc = one_graph(n, m, r);

@@ -273,3 +273,163 @@ uint32_t *cm_top_retained(cm *m, const dom_tree *t, size_t n, size_t *got)
     return h.v;
 }
 
+
+/* ---- groups of SVs ---------------------------------------------------------- */
+
+int cm_retained_by_key(const dom_tree *t, const uint32_t *key, uint32_t nkeys,
+                       uint64_t *bytes, uint64_t *svs, uint64_t *members)
+{
+    uint32_t nv = t->nvisited;
+    uint32_t *cstart = calloc((size_t)nv + 2, sizeof *cstart);
+    uint32_t *child = malloc(((size_t)nv + 1) * sizeof *child);
+    uint32_t *active = calloc((size_t)nkeys + 1, sizeof *active);
+    size_t pcap = 1024, depth;
+    uint32_t *pv = malloc(pcap * sizeof *pv), *pc = malloc(pcap * sizeof *pc);
+    int rc = -1;
+
+    if (!cstart || !child || !active || !pv || !pc)
+        goto out;
+    memset(bytes, 0, ((size_t)nkeys + 1) * sizeof *bytes);
+    memset(svs, 0, ((size_t)nkeys + 1) * sizeof *svs);
+    memset(members, 0, ((size_t)nkeys + 1) * sizeof *members);
+    /* the dominator tree's children, by counting sort on idom */
+    for (uint32_t w = 2; w <= nv; w++)
+        cstart[t->idom[w] + 1]++;
+    for (uint32_t w = 0; w <= nv; w++)
+        cstart[w + 1] += cstart[w];
+    for (uint32_t w = 2; w <= nv; w++)
+        child[cstart[t->idom[w]]++] = w;
+    memmove(cstart + 1, cstart, ((size_t)nv + 1) * sizeof *cstart);
+    cstart[0] = 0;
+    /* depth first from the super-root; active[k] counts the SVs of key k
+     * on the path, so an SV adds its retained size only when it is the
+     * topmost of its key */
+    pv[0] = 1;
+    pc[0] = cstart[1];
+    depth = 1;
+    while (depth) {
+        uint32_t v = pv[depth - 1];
+        if (pc[depth - 1] == cstart[v + 1]) {
+            if (key[v])
+                active[key[v]]--;
+            depth--;
+            continue;
+        }
+        uint32_t w = child[pc[depth - 1]++], k = key[w];
+        if (k) {
+            if (!active[k]) {
+                bytes[k] += t->bytes[w];
+                svs[k] += t->count[w];
+            }
+            members[k]++;
+            active[k]++;
+        }
+        if (depth == pcap) {
+            uint32_t *a = realloc(pv, 2 * pcap * sizeof *pv), *b = a ? realloc(pc, 2 * pcap * sizeof *pc) : NULL;
+            if (a)
+                pv = a;
+            if (!b)
+                goto out;
+            pc = b;
+            pcap *= 2;
+        }
+        pv[depth] = w;
+        pc[depth] = cstart[w];
+        depth++;
+    }
+    rc = 0;
+out:
+    free(cstart);
+    free(child);
+    free(active);
+    free(pv);
+    free(pc);
+    return rc;
+}
+
+uint32_t cm_common_dominator(const dom_tree *t, const uint32_t *svs, size_t n)
+{
+    uint32_t nv = t->nvisited, *cnt = calloc((size_t)nv + 1, sizeof *cnt);
+    uint32_t total = 0, best = 1;
+
+    if (!cnt || !n) {
+        free(cnt);
+        return t->n;
+    }
+    for (size_t j = 0; j < n; j++)
+        if (svs[j] < t->n && !cnt[t->pre[svs[j]]]) {
+            cnt[t->pre[svs[j]]] = 1;
+            total++;
+        }
+    /* how many of them each subtree holds: a dominator precedes what it
+     * dominates in preorder, so one backward pass adds them up */
+    for (uint32_t w = nv; w >= 2; w--)
+        cnt[t->idom[w]] += cnt[w];
+    /* the SVs whose subtree holds them all form a chain down from the
+     * super-root, in increasing preorder: its last is the nearest */
+    for (uint32_t w = 2; w <= nv; w++)
+        if (cnt[w] == total)
+            best = w;
+    free(cnt);
+    return t->vertex[best];
+}
+
+/* ---- the chain of dominators ---------------------------------------------------- */
+
+typedef struct edge_name { uint64_t target; char *name; } edge_name;
+
+static void first_name(void *ctx, int strength, uint64_t target, const char *name)
+{
+    edge_name *e = ctx;
+    (void)strength;
+    if (target == e->target && !e->name && name)
+        e->name = xstrdup(name);
+}
+
+/* The step from SV index i up to its immediate dominator d: how d holds
+ * it, as identify names a referrer, or, when every path from d to it goes
+ * through others, that it is held only through d. */
+static char *dominator_step(cm *m, size_t i, size_t d)
+{
+    uint64_t da = pmat_sv_addr(m->f, d);
+    edge_name e = { pmat_sv_addr(m->f, i), NULL };
+    cm_outrefs(m, da, M_STRONG, 1, first_name, &e);
+    char *f = cm_format_sv(m, da), *s;
+    if (e.name)
+        s = xasprintf("%s of %s, which is:", e.name, f);
+    else
+        s = xasprintf("held only through %s (every path to it passes there), which is:", f);
+    free(e.name);
+    free(f);
+    return s;
+}
+
+/* The last step: what the super-root is to SV index i. */
+static const char *top_step(cm *m, const dom_tree *t, size_t i)
+{
+    const char *as = cm_domtree_held_as(m, i);
+    if (as)
+        return as;
+    if (dom_in_island(t, (uint32_t)i))
+        return "not reachable from the roots: held outside Perl's view, or leaked";
+    return "reachable from the roots along more than one path: no one SV keeps it";
+}
+
+void cm_print_dominator_chain(cm *m, const dom_tree *t, size_t i, FILE *out, const char *indent)
+{
+    for (size_t x = i, depth = 0;; depth++) {
+        uint32_t d = dom_idom_of(t, (uint32_t)x);
+        fputs(indent, out);
+        for (size_t k = 0; k < depth; k++)
+            fputs("  ", out);
+        fputs("└─", out);
+        if (d == t->n) {
+            fprintf(out, "%s\n", top_step(m, t, x));
+            return;
+        }
+        char *s = dominator_step(m, x, d);
+        fprintf(out, "%s\n", s);
+        free(s);
+        x = d;
+    }
+}

@@ -39,4 +39,23 @@ char *cm_fmt_retained(const dom_tree *t, size_t i);
  * index); *got how many (fewer in a small heap).  malloc'd. */
 uint32_t *cm_top_retained(cm *m, const dom_tree *t, size_t n, size_t *got);
 
+/* Per key (key[] by preorder number: 0 for none, else 1..nkeys), what its
+ * SVs retain together, each SV once (one counts only where no SV above it
+ * in the tree has its key): bytes[k] and svs[k], and members[k], how many
+ * SVs have key k.  The arrays hold nkeys+1.  Walks the dominator tree depth
+ * first: 8 bytes per SV for its children, 4 per key, and the path.  0, or
+ * -1 when memory ran out. */
+int cm_retained_by_key(const dom_tree *t, const uint32_t *key, uint32_t nkeys,
+                       uint64_t *bytes, uint64_t *svs, uint64_t *members);
+
+/* The nearest SV that dominates all of the n SV indexes svs (one of them,
+ * if it dominates the others), or t->n (the super-root) if none does.
+ * 4 bytes per SV while it runs. */
+uint32_t cm_common_dominator(const dom_tree *t, const uint32_t *svs, size_t n);
+
+/* SV index i's chain of immediate dominators up to the roots, a line a
+ * step ("└─element [2] of ARRAY(5) at 0x..., which is:"), each line
+ * starting with indent and two spaces more for each step. */
+void cm_print_dominator_chain(cm *m, const dom_tree *t, size_t i, FILE *out, const char *indent);
+
 #endif

@@ -48,13 +48,16 @@ static int fail(const char *fmt, ...)
 static void usage(FILE *to)
 {
     fprintf(to,
-        "usage: %s [-1|--onefile] [--summary] FILE FILE FILE...\n"
+        "usage: %s [-1|--onefile] [--summary] [--suspects PCT] FILE FILE FILE...\n"
         "  Lists the SVs that appeared between consecutive dumps and survived\n"
         "  to the last one, as LEAK[n] DESC at 0xADDR (n: the file, counted\n"
         "  from 1, in which the SV first appeared), described from the last file.\n"
         "  -1, --onefile  stop taking new candidates once there are some\n"
-        "  --summary      then group them by nearest blessed owner and by\n"
-        "                 whether anything reachable from the roots holds them\n"
+        "  --summary      first the suspects (groups retaining 10%% of the heap\n"
+        "                 or more), then the candidates, then the groups by nearest\n"
+        "                 blessed owner, whether anything reachable from the roots\n"
+        "                 holds them, and what they retain\n"
+        "  --suspects PCT --summary, suspects retaining at least PCT%% of the heap\n"
         "  --help         this text (man cpmat-leakreport for more)\n", prog);
 }
 
@@ -303,6 +306,7 @@ static int run_series(char **files, int nfiles, int onefile, candidates *c, cm *
 int main(int argc, char **argv)
 {
     int onefile = 0, summary = 0, nfiles = 0, opts_done = 0;
+    double share = 10.0;
     char **files = xmalloc((size_t)argc * sizeof *files);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -310,6 +314,17 @@ int main(int argc, char **argv)
             if (!strcmp(a, "--")) opts_done = 1;
             else if (!strcmp(a, "-1") || !strcmp(a, "--onefile")) onefile = 1;
             else if (!strcmp(a, "--summary")) summary = 1;
+            else if (!strcmp(a, "--suspects")) {
+                char *end = NULL;
+                if (i + 1 < argc)
+                    share = strtod(argv[i + 1], &end);
+                if (i + 1 >= argc || end == argv[i + 1] || *end || !(share >= 0 && share <= 100)) {
+                    free(files);
+                    return fail("--suspects wants a percentage of the heap from 0 to 100");
+                }
+                i++;
+                summary = 1;
+            }
             else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); free(files); return 0; }
             else {
                 free(files);
@@ -345,13 +360,18 @@ int main(int argc, char **argv)
     cm m;
     int rc = run_series(files, nfiles, onefile, &c, &m);
     if (rc == 0) {
-        print_leaks(&m, &c);
-        if (summary) {
-            fflush(stdout);
-            if (lk_summary(&m, c.addr, c.n, stdout) < 0)
-                rc = fail("%s: out of memory building the referrers for --summary",
-                          files[nfiles - 1]);
+        lk_sum *sum = NULL;
+        if (summary && !(sum = lk_summary_build(&m, c.addr, c.n, share)))
+            rc = fail("%s: out of memory building the referrers and dominators for --summary",
+                      files[nfiles - 1]);
+        if (rc == 0) {
+            if (sum)
+                lk_summary_print_suspects(&m, sum, stdout);
+            print_leaks(&m, &c);
+            if (sum)
+                lk_summary_print_groups(sum, stdout);
         }
+        lk_summary_free(sum);
         cm_close(&m);
     }
     free(c.addr);

@@ -394,25 +394,33 @@ static char *dominator_step(cm *m, size_t i, size_t d)
     uint64_t da = pmat_sv_addr(m->f, d);
     edge_name e = { pmat_sv_addr(m->f, i), NULL };
     cm_outrefs(m, da, M_STRONG, 1, first_name, &e);
-    char *f = cm_format_sv(m, da), *s;
-    if (e.name)
+    char *f = cm_format_sv(m, da), *s, *sym = NULL;
+    if (e.name && cm_kind_of(m, d) == K_GLOB && (sym = cm_symname(m, e.target)))
+        s = xasprintf("the symbol '%s' (%s of %s), which is:", sym, e.name, f);   /* as identify names it */
+    else if (e.name)
         s = xasprintf("%s of %s, which is:", e.name, f);
     else
         s = xasprintf("held only through %s (every path to it passes there), which is:", f);
     free(e.name);
     free(f);
+    free(sym);
     return s;
 }
 
-/* The last step: what the super-root is to SV index i. */
-static const char *top_step(cm *m, const dom_tree *t, size_t i)
+/* The last step: what the super-root is to SV index i.  malloc'd. */
+static char *top_step(cm *m, const dom_tree *t, size_t i)
 {
     const char *as = cm_domtree_held_as(m, i);
     if (as)
-        return as;
+        return xstrdup(as);
     if (dom_in_island(t, (uint32_t)i))
-        return "not reachable from the roots: held outside Perl's view, or leaked";
-    return "reachable from the roots along more than one path: no one SV keeps it";
+        return xstrdup("not reachable from the roots: held outside Perl's view, or leaked");
+    /* a package variable's glob: its stash and the code that names it */
+    char *g = cm_kind_of(m, i) == K_GLOB ? cm_glob_stashname(m, pmat_sv_addr(m->f, i)) : NULL;
+    char *s = xasprintf("%s%s%sreachable from the roots along more than one path: no one SV keeps it",
+                        g ? "the glob '*" : "", g ? g : "", g ? "', " : "");
+    free(g);
+    return s;
 }
 
 void cm_print_dominator_chain(cm *m, const dom_tree *t, size_t i, FILE *out, const char *indent)
@@ -424,7 +432,9 @@ void cm_print_dominator_chain(cm *m, const dom_tree *t, size_t i, FILE *out, con
             fputs("  ", out);
         fputs("└─", out);
         if (d == t->n) {
-            fprintf(out, "%s\n", top_step(m, t, x));
+            char *s = top_step(m, t, x);
+            fprintf(out, "%s\n", s);
+            free(s);
             return;
         }
         char *s = dominator_step(m, x, d);

@@ -54,9 +54,16 @@ size_t lk_count_new(const lk_keys *prev, const pmat_file *f);
 
 /* --summary: group the candidates (addresses in the last file, m) by their
  * nearest blessed owner and by whether anything reachable from the roots
- * holds them; print the groups, most candidates first.  -1 when out of
- * memory. */
-int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out);
+ * holds them, with what each group retains; a group retaining at least
+ * share percent of the heap is a suspect.  NULL when out of memory. */
+typedef struct lk_sum lk_sum;
+lk_sum *lk_summary_build(cm *m, const uint64_t *addr, size_t n, double share);
+/* The SUSPECTS section: each suspect group, the SV that keeps it and that
+ * SV's dominators up to the roots; then an empty line. */
+void lk_summary_print_suspects(cm *m, const lk_sum *s, FILE *out);
+/* An empty line, the SUMMARY heading and the groups, most candidates first. */
+void lk_summary_print_groups(const lk_sum *s, FILE *out);
+void lk_summary_free(lk_sum *s);
 
 /* The name of the package whose stash is at STASH, as a new string
  * ("(a stash at 0x...)" when the stash has no name); also cpmat-counts'. */

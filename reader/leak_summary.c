@@ -15,11 +15,19 @@
  * outrefs.  An unreachable candidate that is
  * still allocated is held by a count Perl cannot show: XS/C code keeping a
  * pointer, or a reference count raised without a reference (a refcount
- * leak). */
+ * leak).
+ *
+ * Retained: what each group keeps alive, from the heap's dominator tree
+ * (heap_dominators.h), each byte once.  A group retaining at least the
+ * suspect share of the heap is a suspect, after Eclipse MAT's leak
+ * suspects: the report names it first, with the one SV that keeps all its
+ * candidates (their nearest common dominator) and that SV's chain of
+ * dominators up to the roots. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap_dominators.h"
 #include "leak_series.h"
 
 #define OWNER_DEPTH 4
@@ -156,8 +164,19 @@ static uint64_t nearest_blessed_owner(cm *m, size_t i)
 
 /* ---- groups -------------------------------------------------------------- */
 
-typedef struct member { char *pkg; int held; uint64_t size, addr; } member;
-typedef struct group { const char *pkg; int held; size_t count; uint64_t bytes, example; } group;
+typedef struct member { char *pkg; int held; uint64_t size, addr; uint32_t idx; } member;
+typedef struct group {
+    const char *pkg; int held; size_t count; uint64_t bytes, example;
+    size_t first;                 /* its members: mb[first .. first + count) */
+    uint64_t retained, retained_svs;
+} group;
+
+struct lk_sum {
+    member *mb; size_t nm;
+    group *g; size_t ng;
+    const dom_tree *t;            /* NULL if it could not be built */
+    double share;                 /* a suspect retains at least this much of the heap */
+};
 
 static int cmp_member(const void *a, const void *b)
 {
@@ -190,29 +209,46 @@ char *lk_package_name(cm *m, uint64_t stash)
     return xstrdup_str(&s);
 }
 
-static void print_groups(const group *g, size_t ng, size_t ncand, FILE *out)
+static const char *held_words(int held)
 {
-    fprintf(out, "\nSUMMARY %zu candidate%s in %zu group%s, by nearest blessed owner "
-            "(up to %d referrers up) and whether anything reachable from the roots holds them\n",
-            ncand, ncand == 1 ? "" : "s", ng, ng == 1 ? "" : "s", OWNER_DEPTH);
-    for (size_t i = 0; i < ng; i++) {
-        char *bytes = cm_format_bytes(g[i].bytes);
-        fprintf(out, "GROUP %s: %zu SV%s, %s, e.g. 0x%" PRIx64 "; %s\n", g[i].pkg, g[i].count,
-                g[i].count == 1 ? "" : "s", bytes, g[i].example,
-                g[i].held ? "held by Perl data reachable from the roots"
-                          : "held outside Perl's view: nothing reachable from the roots refers "
-                            "to them (XS/C code, or a refcount leak)");
-        free(bytes);
-    }
+    return held ? "held by Perl data reachable from the roots"
+                : "held outside Perl's view: nothing reachable from the roots refers "
+                  "to them (XS/C code, or a refcount leak)";
 }
 
-int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out)
+/* Each group's retained bytes and SVs, its members together. */
+static int group_retained(lk_sum *s)
+{
+    const dom_tree *t = s->t;
+    uint32_t *key = calloc((size_t)t->nvisited + 1, sizeof *key);
+    uint64_t *bytes = malloc((s->ng + 1) * sizeof *bytes), *svs = malloc((s->ng + 1) * sizeof *svs);
+    uint64_t *members = malloc((s->ng + 1) * sizeof *members);
+    int rc = -1;
+    if (key && bytes && svs && members) {
+        for (size_t k = 0; k < s->ng; k++)
+            for (size_t j = 0; j < s->g[k].count; j++)
+                key[t->pre[s->mb[s->g[k].first + j].idx]] = (uint32_t)k + 1;
+        rc = cm_retained_by_key(t, key, (uint32_t)s->ng, bytes, svs, members);
+        for (size_t k = 0; rc == 0 && k < s->ng; k++) {
+            s->g[k].retained = bytes[k + 1];
+            s->g[k].retained_svs = svs[k + 1];
+        }
+    }
+    free(key);
+    free(bytes);
+    free(svs);
+    free(members);
+    return rc;
+}
+
+lk_sum *lk_summary_build(cm *m, const uint64_t *addr, size_t n, double share)
 {
     if (cm_build_inrefs(m) < 0)
-        return -1;
+        return NULL;
     uint8_t *seen = reachable_from_roots(m);
     if (!seen)
-        return -1;
+        return NULL;
+    lk_sum *s = xmalloc(sizeof *s);
     member *mb = xmalloc((n ? n : 1) * sizeof *mb);
     size_t nm = 0;
     for (size_t c = 0; c < n; c++) {
@@ -226,6 +262,7 @@ int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out)
         mb[nm].held = (seen[i >> 3] >> (i & 7)) & 1;
         mb[nm].size = size;
         mb[nm].addr = addr[c];
+        mb[nm].idx = (uint32_t)i;
         nm++;
     }
     free(seen);
@@ -234,21 +271,95 @@ int lk_summary(cm *m, const uint64_t *addr, size_t n, FILE *out)
     size_t ng = 0;
     for (size_t k = 0; k < nm; k++) {
         if (!ng || strcmp(g[ng - 1].pkg, mb[k].pkg) || g[ng - 1].held != mb[k].held) {
-            g[ng].pkg = mb[k].pkg;
-            g[ng].held = mb[k].held;
-            g[ng].count = 0;
-            g[ng].bytes = 0;
-            g[ng].example = mb[k].addr;    /* the lowest address of the group */
-            ng++;
+            g[ng] = (group){ mb[k].pkg, mb[k].held, 0, 0, mb[k].addr, k, 0, 0 };
+            ng++;   /* the example is the lowest address of the group */
         }
         g[ng - 1].count++;
         g[ng - 1].bytes += mb[k].size;
     }
+    *s = (lk_sum){ mb, nm, g, ng, cm_domtree(m), share };
+    if (!s->t || group_retained(s) < 0) {
+        lk_summary_free(s);
+        return NULL;
+    }
     qsort(g, ng, sizeof *g, cmp_group);
-    print_groups(g, ng, nm, out);
-    free(g);
-    for (size_t k = 0; k < nm; k++)
-        free(mb[k].pkg);
-    free(mb);
-    return 0;
+    return s;
+}
+
+void lk_summary_free(lk_sum *s)
+{
+    if (!s)
+        return;
+    for (size_t k = 0; k < s->nm; k++)
+        free(s->mb[k].pkg);
+    free(s->mb);
+    free(s->g);
+    free(s);
+}
+
+static double share_of(const dom_tree *t, uint64_t bytes)
+{
+    return t->bytes[1] ? 100.0 * (double)bytes / (double)t->bytes[1] : 0.0;
+}
+
+/* One suspect: the group, then the SV that keeps all of it (or, if no
+ * one SV does, the member that retains the most) and its dominators. */
+static void print_suspect(cm *m, const lk_sum *s, const group *g, FILE *out)
+{
+    const dom_tree *t = s->t;
+    char *r = cm_format_bytes(g->retained);
+    fprintf(out, "SUSPECT %s: %zu SV%s retain %s (%.1f%% of the heap); %s\n", g->pkg, g->count,
+            g->count == 1 ? "" : "s", r, share_of(t, g->retained), held_words(g->held));
+    free(r);
+    uint32_t *idx = xmalloc(g->count * sizeof *idx), top = 0;
+    for (size_t j = 0; j < g->count; j++) {
+        idx[j] = s->mb[g->first + j].idx;
+        if (cm_retained_bytes(t, idx[j]) > cm_retained_bytes(t, idx[top]))
+            top = (uint32_t)j;
+    }
+    uint32_t keeper = cm_common_dominator(t, idx, g->count);
+    int one = keeper != t->n;
+    uint32_t shown = one ? keeper : idx[top];
+    free(idx);
+    char *f = cm_format_sv(m, pmat_sv_addr(m->f, shown));
+    char *b = cm_format_bytes(cm_retained_bytes(t, shown));
+    if (one)
+        fprintf(out, "  all kept by %s, which retains %s (%.1f%%):\n", f, b, share_of(t, cm_retained_bytes(t, shown)));
+    else
+        fprintf(out, "  no one SV keeps them all; the largest, %s, retains %s (%.1f%%):\n", f, b,
+                share_of(t, cm_retained_bytes(t, shown)));
+    free(f);
+    free(b);
+    cm_print_dominator_chain(m, t, shown, out, "  ");
+}
+
+void lk_summary_print_suspects(cm *m, const lk_sum *s, FILE *out)
+{
+    const dom_tree *t = s->t;
+    char *heap = cm_format_bytes(t->bytes[1]);
+    size_t n = 0;
+    for (size_t k = 0; k < s->ng; k++)
+        n += share_of(t, s->g[k].retained) >= s->share;
+    fprintf(out, "SUSPECTS %zu group%s of candidates retaining at least %g%% of the heap (%s in %" PRIu32 " SVs)\n",
+            n, n == 1 ? "" : "s", s->share, heap, t->count[1]);
+    free(heap);
+    for (size_t k = 0; k < s->ng; k++)
+        if (share_of(t, s->g[k].retained) >= s->share)
+            print_suspect(m, s, &s->g[k], out);
+    fputc('\n', out);
+}
+
+void lk_summary_print_groups(const lk_sum *s, FILE *out)
+{
+    fprintf(out, "\nSUMMARY %zu candidate%s in %zu group%s, by nearest blessed owner "
+            "(up to %d referrers up) and whether anything reachable from the roots holds them\n",
+            s->nm, s->nm == 1 ? "" : "s", s->ng, s->ng == 1 ? "" : "s", OWNER_DEPTH);
+    for (size_t i = 0; i < s->ng; i++) {
+        const group *g = &s->g[i];
+        char *bytes = cm_format_bytes(g->bytes), *ret = cm_format_bytes(g->retained);
+        fprintf(out, "GROUP %s: %zu SV%s, %s, retaining %s (%.1f%%), e.g. 0x%" PRIx64 "; %s\n", g->pkg, g->count,
+                g->count == 1 ? "" : "s", bytes, ret, share_of(s->t, g->retained), g->example, held_words(g->held));
+        free(bytes);
+        free(ret);
+    }
 }

@@ -85,13 +85,37 @@ is( $out2, $out, '--onefile is -1' );
 is( $rc, 0, '--summary: exit 0' );
 my @groups = $out =~ /^GROUP (.*)$/mg;
 my $sessions = 12 * ( $N - 2 );    # 4 objects of 3 SVs a round
-like( $groups[0] // '', qr/^Lk::Session: $sessions SVs, [\d.]+ (?:bytes|KiB), e\.g\. 0x[0-9a-f]+; held outside Perl's view/,
+like( $groups[0] // '', qr/^Lk::Session: $sessions SVs, [\d.]+ (?:bytes|KiB), retaining [\d.]+ (?:bytes|KiB) \([\d.]+%\), e\.g\. 0x[0-9a-f]+; held outside Perl's view/,
     "--summary: the top group is Lk::Session ($sessions SVs), held outside Perl's view" );
 my $records = 8 * ( $N - 2 );    # 2 objects of 3 SVs + a ref a round
 ok( ( grep { /^Lk::Record: $records SVs, .*; held by Perl data reachable from the roots$/ } @groups ),
     "--summary: Lk::Record ($records SVs) held by reachable Perl data" ) or diag join "\n", @groups;
 ok( !( grep { /^Lk::Session: .*held by Perl data/ } @groups ), '--summary: no Lk::Session is reachable' );
 like( $out, qr/^SUMMARY \d+ candidates in \d+ groups/m, '--summary: a heading line' );
+# what each group retains: a record or a session keeps just itself (its
+# hash and values), so the group's retained bytes are its own bytes
+for my $g (@groups) {
+    my ( $name, $own, $ret ) = $g =~ /^(Lk::(?:Session|Record)): \d+ SVs, ([^,]+), retaining ([^,]+) \(/ or next;
+    is( $ret, $own, "--summary: $name retains what its candidates are" );
+}
+# the suspects come first; none retains 10% of this small heap
+like( $out, qr/\ASUSPECTS 0 groups of candidates retaining at least 10% of the heap \([\d.]+ KiB in \d+ SVs\)\n\nLEAK/,
+    '--summary: a SUSPECTS line first (none at 10%), then an empty line and the candidates' );
+( $rc, my $sus ) = LeakSeries::run( $tool, '--suspects', '0.2', @files );
+is( $rc, 0, '--suspects 0.2: exit 0' );
+my ($section) = $sus =~ /\A(SUSPECTS .*?\n)\n/s;
+like( $section, qr/^SUSPECT Lk::Record: $records SVs retain [\d.]+ KiB \([\d.]+% of the heap\); held by Perl data/m,
+    '--suspects 0.2: the records are a suspect' );
+like( $section, qr/^SUSPECT Lk::Record: .*\n  all kept by ARRAY\(\d+\) at 0x[0-9a-f]+, which retains .*\n  \xe2\x94\x94\xe2\x94\x80the symbol '\@Lk::log' \(the array of GLOB/m,
+    '... all kept by @Lk::log, whose chain of dominators follows in identify\'s words' )
+    or diag $section;
+like( $section, qr/^SUSPECT Lk::Session: $sessions SVs .*held outside Perl's view.*\n  no one SV keeps them all; the largest, HASH\(2\)=Lk::Session at 0x[0-9a-f]+, retains [\d.]+ bytes .*\n  \xe2\x94\x94\xe2\x94\x80not reachable from the roots: held outside Perl's view, or leaked$/m,
+    '... and the sessions, each alone, held outside Perl\'s view' )
+    or diag $section;
+is( join( '', grep { /^LEAK/ } split /^/, $sus ), join( '', grep { /^LEAK/ } split /^/, $out ), '--suspects: the same LEAK lines' );
+for my $bad ( 'x', '101', '-1' ) {
+    LeakSeries::refuses( $tool, "--suspects $bad", [ '--suspects', $bad, @files ], qr/--suspects wants a percentage/ );
+}
 my $nleak = () = $out =~ /^LEAK/mg;
 my $sum = 0;
 $sum += $_ for map { /: (\d+) SVs?,/ ? $1 : 0 } @groups;
@@ -175,6 +199,6 @@ for my $c (
 }
 ( $rc, $out ) = LeakSeries::run( $tool, '--help' );
 is( $rc, 0, '--help: exit 0' );
-like( $out, qr/^usage: cpmat-leakreport \[-1\|--onefile\] \[--summary\] FILE FILE FILE/, '--help: the usage line' );
+like( $out, qr/^usage: cpmat-leakreport \[-1\|--onefile\] \[--summary\] \[--suspects PCT\] FILE FILE FILE/, '--help: the usage line' );
 
 done_testing;

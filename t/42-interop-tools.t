@@ -247,9 +247,8 @@ for my $fx (@FIXTURES) {
         # the dump: then it must die the same way on the reference's file
         my %ldp = map { my $w = $_; $w => [ scalar( eval { Interop::cmd( $pm{$w}, q(list-dangling-ptrs) ) } ), $@ ] } qw(ours ref);
         if ( length $ldp{ours}[1] ) {
-            ( my $e = $ldp{ours}[1] ) =~ s/0x[0-9a-f]+/ADDR/g;
-            ( my $r = $ldp{ref}[1] ) =~ s/0x[0-9a-f]+/ADDR/g;
-            is( $e, $r, "list-dangling-ptrs: pmat $Devel::MAT::VERSION dies on the reference's file too (pmat's bug)" );
+            is( Interop::dangling_bug_shape( $ldp{ours}[1] ), Interop::dangling_bug_shape( $ldp{ref}[1] ),
+                "list-dangling-ptrs: pmat $Devel::MAT::VERSION dies on the reference's file too (pmat's bug)" );
         }
         else {
             is( $ldp{ours}[0], '', 'list-dangling-ptrs: no pointer of ours leads nowhere' );

@@ -61,12 +61,7 @@ sub failure_shape
     # Devel::MAT 0.53+ warns about each freed mortal the reference lists
     # (see Interop::load): the reference's defect, not part of the failure
     $err =~ s/^SV address 0x[0-9a-f]+ is marked mortal but there is no SV at .*\n//mg;
-    # 0.56's list-dangling-ptrs calls every *_at method with no arguments:
-    # one that wants a key dies with a usage message, one that returns a
-    # list dies with "Too many arguments".  Which fires first follows the
-    # heap hash's order, so either message is the same bug.
-    $err =~ s/^(?:Usage: Devel::MAT::SV::\w+::\w+_at\(self, \w+\)|Too many arguments for subroutine 'Devel::MAT::Tool::ListDanglingPtrs::__ANON__' \(got \d+; expected at most \d+\))( at \S+ListDanglingPtrs\.pm line \d+\.)$/list-dangling-ptrs mishandles an *_at method$1/mg;
-    $err =~ s/0x[0-9a-f]+/ADDR/g;
+    $err = Interop::dangling_bug_shape($err);    # and the addresses out
     $err =~ s/\b\d+\b(?! line)/N/g;
     # a warning per kind or per SV: how often it came depends on the heap
     my %seen;

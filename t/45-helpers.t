@@ -21,7 +21,7 @@ my $FIXTURE = "$ROOT/t/fixtures/helpers/lru.pl";
 my $tmp     = tempdir( CLEANUP => !$ENV{PMAT_KEEP} );
 our $run    = 0;
 
-my $have_pmat = !system 'sh', '-c', 'command -v pmat >/dev/null 2>&1';
+my $have_pmat = defined ReaderFormat::pmat_tool('pmat');
 my $have_ref  = eval { local @INC = grep { !/blib/ } @INC; require Devel::MAT::Dumper; 1 }
                 && defined reference_helper_pm();
 
@@ -42,7 +42,7 @@ sub run_fixture
     my ( $opt, @args ) = @_;
     my $n = ++$run;
     my @perl = ( $^X, "-I$mod{ $opt->{module} }", ( $opt->{dumper} eq 'ours' ? @OURS : () ),
-                 '-MDevel::MAT::Dumper' . ( $opt->{import} // '' ), $FIXTURE, @args );
+                 '-MDevel::MAT::Dumper' . ( $opt->{import} // '' ), $opt->{fixture} // $FIXTURE, @args );
     local $ENV{DMDTEST_HELPERS} = $opt->{helpers} if defined $opt->{helpers};
     # the reference dumper is the system's: no blib of ours from PERL5LIB
     local $ENV{PERL5LIB} = join ':', grep { !m{/blib/} && !/^blib/ } split /:/, $ENV{PERL5LIB} // '';
@@ -138,7 +138,7 @@ subtest 'our dump, our header: annotated paths, the root, the struct' => sub {
           'inrefs of the REF in slot [1]: the annotation from the cache' );
 
   SKIP: {
-        skip 'pmat (Devel::MAT) is not installed', 8 unless $have_pmat;
+        skip 'pmat (Devel::MAT) is not installed for this perl', 8 unless $have_pmat;
         for my $what (qw(cached pinned evicted)) {
             my $p = tree( pmat( $f, 'identify', $a->{$what} ) );
             is( $p, tree( cpmat( $f, 'identify', $a->{$what} ) ), "pmat identify of the $what object says what cpmat says" );
@@ -201,8 +201,37 @@ subtest 'a helper that annotates garbage' => sub {
     unlike( $recs, qr/from a static array|middle of an SV head/, 'notes from or to no SV are not' );
     is( () = $recs =~ /structname="DMDTest::LRU\/odd"/g, 1, 'the struct with the wrong field count is not' );
   SKIP: {
-        skip 'pmat (Devel::MAT) is not installed', 1 unless $have_pmat;
+        skip 'pmat (Devel::MAT) is not installed for this perl', 1 unless $have_pmat;
         like( scalar pmat( "$tmp/garbage.pmat", 'count' ), qr/^\s*Kind\b/m, 'Devel::MAT loads it' );
+    }
+};
+
+# A subclass gets the helpers of its ancestors: each helper once, in MRO
+# order.  The reference walks @ISA depth-first instead and calls a helper
+# reached twice (a diamond) twice, and crashes on an @ISA entry that names
+# no package (0.46, on a subclass whose only parent was such a name); we
+# take perl's linearised @ISA.
+subtest 'a subclass: the helpers of its ancestors, each once' => sub {
+    my $fx = "$ROOT/t/fixtures/helpers/mro.pl";
+    my $slots = sub {
+        my ( $file, $addr ) = @_;
+        return scalar grep { /^SVSV_NOTE .*name="the LRU slot \[\d\]"/ && /\Q$addr\E/ } split /\n/, cpmat( $file, 'dump' );
+    };
+    for my $c ( [ 'DMDTest::Garbage', 'a grandparent' ], [ 'DMDTest::LRU,DMDTest::Garbage', 'a diamond' ],
+                [ 'No::Such::Package,DMDTest::Garbage', 'an @ISA entry that names no package' ] ) {
+        my ( $isa, $what ) = @$c;
+        my $file = "$tmp/mro." . ( $run + 1 ) . ".pmat";
+        my ( $st, $a, $out, $err ) = run_fixture( { module => 'ours', dumper => 'ours', fixture => $fx, helpers => 'package' },
+                                                 $isa, $file );
+        is( $st, 0, "$what: the fixture ran" ) or diag $err;
+        like( $out, qr/^mro=My::Sub .*DMDTest::LRU/m, "$what: DMDTest::LRU is in the MRO" );
+        is( $slots->( $file, $a->{object} ), 2, "$what: the LRU helper ran once (a note per slot)" );
+        next unless $mod{reference} && $isa =~ /^DMDTest::LRU,/;
+        $file = "$tmp/mro.ref.pmat";
+        ( $st, $a ) = run_fixture( { module => 'reference', dumper => 'reference', fixture => $fx, helpers => 'package' },
+                                   $isa, $file );
+        is( $st, 0, "$what, the reference: the fixture ran" );
+        is( $slots->( $file, $a->{object} ), 4, "$what, the reference: the LRU helper ran twice" );
     }
 };
 

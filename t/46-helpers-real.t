@@ -19,7 +19,7 @@ my $ROOT    = abs_path('.');
 my $CPMAT   = "$ROOT/blib/script/cpmat";
 my $FIXTURE = "$ROOT/t/fixtures/helpers/async.pl";
 my $tmp     = tempdir( CLEANUP => 1 );
-my $have_pmat = !system 'sh', '-c', 'command -v pmat >/dev/null 2>&1';
+my $have_pmat = defined ReaderFormat::pmat_tool('pmat');
 my @plain_inc = grep { !m{/blib/} && !/^blib/ } split /:/, $ENV{PERL5LIB} // '';
 my $have_ref  = !system 'sh', '-c', qq{PERL5LIB='@{[ join ':', @plain_inc ]}' "$^X" -MDevel::MAT::Dumper -e1 2>/dev/null};
 my $have_dyn  = eval { require Syntax::Keyword::Dynamically; 1 };
@@ -111,7 +111,7 @@ SKIP: {
                    path_lines( identify( 'cpmat', "$tmp/ref.pmat", $ref->{$what} ) ),
                    "cpmat: the $what object has the same path in both dumps" );
       SKIP: {
-            skip 'pmat (Devel::MAT) is not installed', 1 unless $have_pmat;
+            skip 'pmat (Devel::MAT) is not installed for this perl', 1 unless $have_pmat;
             # Devel::MAT 0.53 cannot load some files of the reference 0.50
             # ("SV address ... is marked mortal but there is no SV"): then
             # cpmat's reading of the reference dump is the expectation.

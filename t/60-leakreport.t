@@ -100,8 +100,8 @@ is( $sum, $nleak, '--summary: the groups add up to the LEAK lines' );
 # pmat-leakreport on the same files: the same set (Devel::MAT 0.51 reads
 # the IV/UV flag the other way round, see cpmat.pod)
 SKIP: {
-    my ($ref) = grep { -x } map { "$_/pmat-leakreport" } split /:/, $ENV{PATH};
-    skip 'pmat-leakreport is not installed (Debian: libdevel-mat-perl)', 1 unless $ref;
+    my $ref = ReaderFormat::pmat_tool('pmat-leakreport');
+    skip 'pmat-leakreport (Devel::MAT) is not installed for this perl (Debian: libdevel-mat-perl)', 1 unless $ref;
     my ( $rrc, $rout ) = LeakSeries::run( $ref, @files );
     ( undef, my $ours ) = LeakSeries::run( $tool, @files );
     my $norm = sub { [ sort map { s/SCALAR\((UV|IV)/"SCALAR(" . ( $1 eq 'UV' ? 'IV' : 'UV' )/er } split /\n/, $_[0] ] };
@@ -132,8 +132,8 @@ SKIP: {
     my @e = $series->( ['S:10000'], [qw(S:10000 A:20000 S:20000)], [qw(S:10000 S:20000)] );
     is( ( LeakSeries::run( $tool, @e ) )[1], "LEAK[2] UNDEF() at 0x20000\n", 'two records at 0x20000, ARRAY then SCALAR: the SCALAR is the SV' );
     SKIP: {
-        my ($ref) = grep { -x } map { "$_/pmat-leakreport" } split /:/, $ENV{PATH};
-        skip 'pmat-leakreport is not installed', 5 unless $ref;
+        my $ref = ReaderFormat::pmat_tool('pmat-leakreport');
+        skip 'pmat-leakreport (Devel::MAT) is not installed for this perl', 5 unless $ref;
         for my $c ( [ 'type change', [], \@t ], [ 'without -1', [], \@o ], [ '-1', ['-1'], \@o ], [ 'SCALAR then ARRAY', [], \@d ], [ 'ARRAY then SCALAR', [], \@e ] ) {
             my @a = sort split /\n/, ( LeakSeries::run( $tool, @{ $c->[1] }, @{ $c->[2] } ) )[1];
             my @b = sort split /\n/, ( LeakSeries::run( $ref, @{ $c->[1] }, @{ $c->[2] } ) )[1];

@@ -135,8 +135,8 @@ SKIP: {
 
 # pmat-counts: the same counts per kind, and per package
 SKIP: {
-    my ($ref) = grep { -x } map { "$_/pmat-counts" } split /:/, $ENV{PATH};
-    skip 'pmat-counts is not installed (Debian: libdevel-mat-perl)', 2 unless $ref;
+    my $ref = ReaderFormat::pmat_tool('pmat-counts');
+    skip 'pmat-counts (Devel::MAT) is not installed for this perl (Debian: libdevel-mat-perl)', 2 unless $ref;
     my ( $rrc, $rout ) = LeakSeries::run( $ref, '--blessed', @files );
     my ( %kind, %pkg, $k );
     for ( split /\n/, $rout ) {

@@ -26,6 +26,18 @@ sub format
 # The import options that make a child's dumps readable here.
 sub opt { return '-format,' . ReaderFormat::format() }
 
+# A Devel::MAT tool on PATH (pmat, pmat-counts, pmat-leakreport), but only
+# when this perl has Devel::MAT: a tool that belongs to another perl (the
+# host's, as seen from a perl built from source) reads with that perl's
+# Devel::MAT, whose formats need not be the one chosen above.
+sub pmat_tool
+{
+    my ($name) = @_;
+    return unless eval { require Devel::MAT; 1 };
+    my ($tool) = grep { -x } map { "$_/$name" } split /:/, $ENV{PATH} // '';
+    return $tool;
+}
+
 # For fixture scripts (run under our dumper and the reference's alike):
 # they set $Devel::MAT::Dumper::FORMAT from it, which the reference ignores.
 $ENV{PMAT_TEST_FORMAT} = ReaderFormat::format();

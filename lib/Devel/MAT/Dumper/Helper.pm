@@ -301,6 +301,12 @@ class that inherits from it (through its MRO).  It gets the object itself
 (the SV the reference points at, not the reference) and returns the sum of
 what its C<DMD_ANNOTATE_SV> calls returned.
 
+An object whose class and ancestors have several helpers gets each of them
+once, in the order of perl's linearised C<@ISA> (C<mro::get_linear_isa>),
+up to four.  The reference dumper walks C<@ISA> depth-first instead: a
+helper that two parents inherit (a diamond) runs twice there, so its notes
+come out twice.
+
 =head2 DMD_SET_MAGIC_HELPER
 
  typedef int DMD_MagicHelper(pTHX_ DMDContext *ctx, const SV *sv, MAGIC *mg);

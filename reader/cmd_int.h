@@ -171,7 +171,8 @@ char *cm_perlstring(const unsigned char *p, size_t len);
 char *cm_format_key(const unsigned char *p, size_t len);
 char *cm_format_bytes(uint64_t b);
 
-/* the commands (cmd_tools.c): return 0 ok, 2 on a usage error (message printed) */
+/* the commands (the table in commands.c, each in reader/cmd/NAME.c):
+ * return 0 ok, 2 on a usage error (message printed) */
 int cm_run(cm *m, const char *cmd, int argc, char **argv, FILE *out);
 int cm_is_command(const char *cmd);
 void cm_help_summary(FILE *out);

@@ -14,6 +14,7 @@
 #define COMMANDS(X) \
     X(callers) \
     X(count) \
+    X(dominators) \
     X(elems) \
     X(find) \
     X(identify) \
@@ -22,6 +23,7 @@
     X(list_dangling_ptrs) \
     X(outrefs) \
     X(packages) \
+    X(retained) \
     X(roots) \
     X(show) \
     X(size) \

@@ -239,8 +239,10 @@ int dom_sizes(dom_tree *t, uint64_t (*size)(void *ctx, uint32_t node), void *ctx
     t->count[0] = 0;
     t->bytes[1] = 0;
     t->count[1] = 0;
-    for (uint32_t w = 2; w <= nv; w++) {
-        t->bytes[w] = size(ctx, t->vertex[w]);
+    /* in node order: for a dump, that is the file's order */
+    for (uint32_t node = 0; node < t->n; node++) {
+        uint32_t w = t->pre[node];
+        t->bytes[w] = size(ctx, node);
         t->count[w] = 1;
     }
     /* children come after their dominator in preorder */

@@ -61,7 +61,8 @@ int dom_search(dom_tree *t, const dom_graph *g);
  * 0, or -1 when memory ran out (t is then freed). */
 int dom_solve(dom_tree *t, const dom_graph *g);
 /* Retained bytes and nodes of every node, from each node's own size
- * (size(ctx, node)); the super-root's are the whole graph's.  0 or -1. */
+ * (size(ctx, node), asked in node order); the super-root's are the whole
+ * graph's.  0 or -1. */
 int dom_sizes(dom_tree *t, uint64_t (*size)(void *ctx, uint32_t node), void *ctx);
 void dom_free(dom_tree *t);
 

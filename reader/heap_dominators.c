@@ -99,12 +99,17 @@ static int strong_successors(const cm *m, uint32_t **start_out, uint32_t **succ_
     return 0;
 }
 
+/* Asked in index order, which is the file's: the mapped pages read so far
+ * are given back as the build of the inrefs does, or the whole file would
+ * stay resident. */
 static uint64_t node_size(void *ctx, uint32_t node)
 {
     const cm *m = ctx;
     uint64_t size, blessed;
     if (node >= m->n)
         return 0;
+    if ((node & 0xffff) == 0xffff)
+        pmat_release_pages(m->f);
     cm_size_blessed(m, node, &size, &blessed);
     return size;
 }

@@ -66,6 +66,10 @@ like( $rows[0], qr/^STASH\(\d+\) at 0x[0-9a-f]+=defstash: \d+ SVs, \d+ bytes \(/
 my @b = map { /: \d+ SVs?, (\d+) bytes/ } @rows;
 is_deeply( \@b, [ sort { $b <=> $a } @b ], '... largest first' );
 like( cp( 'dominators' ), qr/\A(?:.*\n){20}\z/, 'dominators: 20 rows by default' );
+my ($isl_row) = grep { /^HASH\(\d+\)=Node at \Q$island\E: / } split /\n/, cp( 'dominators', '-100000' );
+like( $isl_row // '', qr/: 1\d SVs, \d+ bytes \([^)]*\); not reachable from the roots: held outside Perl's view, or leaked$/,
+    'dominators: the lost object\'s row says nothing reachable holds it' );
+unlike( $rows[0], qr/not reachable/, '... the default stash\'s does not' );
 my $by = cp( 'dominators', '--by', 'class' );
 like( $by, qr/^Owner: 2 objects retain 1005 SVs, $bytes|^Owner: 2 objects retain 1005 SVs/m,
     '--by class: the two Owners retain 1003 + 2 SVs' ) or diag $by;

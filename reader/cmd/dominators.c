@@ -151,7 +151,9 @@ static int cmd_dominators(cm *m, int argc, char **argv)
     uint32_t *v = cm_top_retained(m, t, (size_t)top, &got);
     for (size_t j = 0; j < got; j++) {
         char *f = cm_format_sv(m, pmat_sv_addr(m->f, v[j])), *r = cm_fmt_retained(t, v[j]);
-        fprintf(cmd_out, "%s: %s\n", f, r);
+        /* an island's SVs: nothing reachable holds them (see RETAINED SIZE) */
+        fprintf(cmd_out, "%s: %s%s\n", f, r,
+                dom_in_island(t, v[j]) ? "; not reachable from the roots: held outside Perl's view, or leaked" : "");
         free(f);
         free(r);
     }

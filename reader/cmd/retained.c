@@ -17,13 +17,11 @@ const command command_retained = {
 
 static int cmd_retained(cm *m, int argc, char **argv)
 {
-    if (argc < 1)
-        return usage_err("retained: need an SV address");
-    if (argc > 1)
-        return usage_err("retained: unexpected argument '%s'", argv[1]);
-    uint64_t addr = get_sv_arg(m, "retained", argv[0]);
-    if (!addr)
-        return 2;
+    optspec none[] = { { 0 } };
+    uint64_t addr;
+    int rc = addr_args(m, "retained", none, argc, argv, &addr);
+    if (rc)
+        return rc;
     size_t i = cm_find(m, addr);
     if (i == NO_IDX || cm_is_immortal(m, addr))
         return usage_err("retained: %s is not an SV of the heap", argv[0]);

@@ -66,6 +66,17 @@ sub run_fixture
     return ( $st, \%addr, $out, $err );
 }
 
+# The reference dumper's $VERSION (the system's, not our blib).
+sub reference_version
+{
+    our $REF_VERSION //= do {
+        local $ENV{PERL5LIB} = join ':', grep { !m{/blib/} && !/^blib/ } split /:/, $ENV{PERL5LIB} // '';
+        my $v = `$^X -MDevel::MAT::Dumper -e 'print \$Devel::MAT::Dumper::VERSION'`;
+        $v =~ /^\d+\.\d+$/ ? $v : 0;
+    };
+    return $REF_VERSION;
+}
+
 sub cpmat { my ( $f, @cmd ) = @_; my $o = qx{"$CPMAT" "$f" @cmd 2>&1}; return wantarray ? ( $? >> 8, $o ) : $o }
 # pmat 0.51 reads the IV-is-UV flag the other way round (cpmat.pod,
 # "Differences from pmat"): a blessed IV is SCALAR(UV) to it.
@@ -207,8 +218,9 @@ subtest 'a helper that annotates garbage' => sub {
 };
 
 # A subclass gets the helpers of its ancestors: each helper once, in MRO
-# order.  The reference walks @ISA depth-first instead and calls a helper
-# reached twice (a diamond) twice, and crashes on an @ISA entry that names
+# order.  The reference 0.46 walks @ISA depth-first instead and calls a
+# helper reached twice (a diamond) twice (0.50 and 0.52 do not), and
+# crashes on an @ISA entry that names
 # no package (0.46, on a subclass whose only parent was such a name); we
 # take perl's linearised @ISA.
 subtest 'a subclass: the helpers of its ancestors, each once' => sub {
@@ -231,7 +243,11 @@ subtest 'a subclass: the helpers of its ancestors, each once' => sub {
         ( $st, $a ) = run_fixture( { module => 'reference', dumper => 'reference', fixture => $fx, helpers => 'package' },
                                    $isa, $file );
         is( $st, 0, "$what, the reference: the fixture ran" );
-        is( $slots->( $file, $a->{object} ), 4, "$what, the reference: the LRU helper ran twice" );
+        # 0.46 (bookworm) walks @ISA depth-first and calls the diamond's
+        # helper twice; 0.50 (trixie) and 0.52 (sid) call it once
+        my $twice = reference_version() < 0.50;
+        is( $slots->( $file, $a->{object} ), $twice ? 4 : 2,
+            "$what, the reference " . reference_version() . ': the LRU helper ran ' . ( $twice ? 'twice' : 'once' ) );
     }
 };
 

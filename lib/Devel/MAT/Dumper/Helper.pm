@@ -303,9 +303,9 @@ what its C<DMD_ANNOTATE_SV> calls returned.
 
 An object whose class and ancestors have several helpers gets each of them
 once, in the order of perl's linearised C<@ISA> (C<mro::get_linear_isa>),
-up to four.  The reference dumper walks C<@ISA> depth-first instead: a
-helper that two parents inherit (a diamond) runs twice there, so its notes
-come out twice.
+up to four.  The reference dumper 0.46 walks C<@ISA> depth-first instead:
+a helper that two parents inherit (a diamond) runs twice there, so its
+notes come out twice (0.50 and 0.52 run it once, as this does).
 
 =head2 DMD_SET_MAGIC_HELPER
 

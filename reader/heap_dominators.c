@@ -267,13 +267,18 @@ static int cmp_desc_bytes(const void *a, const void *b)
     return bx != by ? (bx < by ? 1 : -1) : (x > y) - (x < y);
 }
 
+void cm_sort_by_retained(const dom_tree *t, uint32_t *v, size_t n)
+{
+    sort_tree = t;
+    qsort(v, n, sizeof *v, cmp_desc_bytes);
+}
+
 uint32_t *cm_top_retained(cm *m, const dom_tree *t, size_t n, size_t *got)
 {
     topn h = { xmalloc((n + 1) * sizeof *h.v), 0, n, t };
     for (size_t i = 0; i < m->n; i++)
         top_offer(&h, (uint32_t)i);
-    sort_tree = t;
-    qsort(h.v, h.n, sizeof *h.v, cmp_desc_bytes);
+    cm_sort_by_retained(t, h.v, h.n);
     *got = h.n;
     return h.v;
 }

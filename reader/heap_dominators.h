@@ -35,6 +35,9 @@ const char *cm_domtree_held_as(cm *m, size_t i);
  * retained size.  malloc'd. */
 char *cm_fmt_retained(const dom_tree *t, size_t i);
 
+/* Sort the n SV indexes v by retained bytes, largest first (ties by index). */
+void cm_sort_by_retained(const dom_tree *t, uint32_t *v, size_t n);
+
 /* The indexes of the n SVs that retain the most, largest first (ties by
  * index); *got how many (fewer in a small heap).  malloc'd. */
 uint32_t *cm_top_retained(cm *m, const dom_tree *t, size_t n, size_t *got);

@@ -64,35 +64,23 @@ static void reach_cb(void *ctx, int strength, uint64_t target, const char *name)
     reach_mark(ctx, target);
 }
 
-/* A bit per SV: reachable along non-weak outrefs from a root, the stack,
- * a context or a mortal. */
+/* A bit per SV: reachable along non-weak outrefs from what the
+ * interpreter holds (cm_domtree_roots: the roots, the stack, the
+ * contexts' subs, @_ and eval code, the mortals). */
 static uint8_t *reachable_from_roots(cm *m)
 {
-    uint8_t *seen = calloc(m->n / 8 + 1, 1);
-    if (!seen)
+    size_t nheld;
+    uint32_t *held = cm_domtree_roots(m, &nheld);
+    uint8_t *seen = held ? calloc(m->n / 8 + 1, 1) : NULL;
+    if (!seen) {
+        free(held);
         return NULL;
+    }
     idxq todo = { 0 };
     reach r = { m, seen, &todo };
-    for (size_t i = 0; i < cm_nroots(m); i++) {
-        const char *name, *desc;
-        uint64_t addr;
-        if (cm_root_get(m, i, &name, &desc, &addr) == 0)
-            reach_mark(&r, addr);
-    }
-    for (uint64_t i = 0; i < pmat_stack_count(m->f); i++)
-        reach_mark(&r, pmat_stack_at(m->f, i));
-    /* what the running code holds: its subs, their @_ and evals' code, and
-     * the temporaries about to be freed */
-    for (size_t i = 0; i < pmat_ctx_count(m->f); i++) {
-        pmat_ctx ctx;
-        if (pmat_ctx_get(m->f, i, &ctx, &m->err) < 0)
-            continue;
-        reach_mark(&r, ctx.cv);
-        reach_mark(&r, ctx.args);
-        reach_mark(&r, ctx.codesv);
-    }
-    for (uint64_t i = 0; i < pmat_mortal_count(m->f); i++)
-        reach_mark(&r, pmat_mortal_at(m->f, i));
+    for (size_t i = 0; i < nheld; i++)
+        reach_mark(&r, pmat_sv_addr(m->f, held[i]));
+    free(held);
     while (todo.n) {
         uint32_t j = todo.v[--todo.n];
         cm_outrefs(m, pmat_sv_addr(m->f, j), M_STRONG | M_INDIRECT | M_INFERRED, 0, reach_cb, &r);

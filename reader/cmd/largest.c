@@ -102,15 +102,6 @@ static int dominates(const dom_tree *t, uint32_t a, uint32_t b)
     return 0;
 }
 
-static int cmp_retained_desc(const void *x, const void *y);
-static const dom_tree *cmp_tree;
-static int cmp_retained_desc(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    uint64_t ra = cm_retained_bytes(cmp_tree, a), rb = cm_retained_bytes(cmp_tree, b);
-    return ra != rb ? (ra < rb ? 1 : -1) : (a > b) - (a < b);
-}
-
 /* The largest of svs (n of them; NULL: the whole heap) by retained size,
  * each with the largest of what it immediately dominates when there are
  * more counts, then "others": the bytes of the level that none listed
@@ -123,8 +114,7 @@ static void list_retained(cm *m, const dom_tree *t, uint32_t *svs, size_t n, uin
     if (!svs) {
         top = cm_top_retained(m, t, counts[0] > 0 ? (size_t)counts[0] : 0, &got);
     } else {
-        cmp_tree = t;
-        qsort(svs, n, sizeof *svs, cmp_retained_desc);
+        cm_sort_by_retained(t, svs, n);
         top = svs;
         got = counts[0] > 0 && (size_t)counts[0] < n ? (size_t)counts[0] : n;
     }

@@ -8,6 +8,13 @@
  * DMDTest::LRU::pin($target, $value) hides a reference to $value in ext
  * magic on $target (in mg_ptr, which the dumper cannot follow).
  *
+ * It is also a tied-hash class, the shape of the cache in issue #17's seed
+ * (Tie::Hash::LRU): tie %h, 'DMDTest::LRU', N makes the same object as new,
+ * and $h{k} = $v puts a copy of the value perl hands STORE into the C array
+ * (see STORE for why a copy).  Nothing comes back: FETCH is undef, the hash
+ * has no keys, EXISTS is false, DELETE and CLEAR do nothing.  So what was
+ * stored is held only by C, as a REF of refcount 1 nothing in Perl sees.
+ *
  * Built by t/lib/HelperXS.pm against one DMD_helper.h or another (ours, the
  * reference's); with HAVE_DMD_HELPER unset it registers nothing; with
  * DMDTEST_OLD_API set it uses the API before 0.44 (helpers without a
@@ -52,6 +59,31 @@ static lru *lru_of(pTHX_ SV *self)
     if (!SvROK(self) || !sv_derived_from(self, "DMDTest::LRU"))
         croak("not a DMDTest::LRU");
     return INT2PTR(lru *, SvIV(SvRV(self)));
+}
+
+/* The C side of new and TIEHASH: an empty table of capacity slots (at
+ * least one), in a blessed SCALAR holding its address as an IV. */
+static SV *lru_new(pTHX_ const char *class, UV capacity)
+{
+    lru *c;
+    Newxz(c, 1, lru);
+    c->capacity = capacity ? capacity : 1;
+    Newxz(c->slots, c->capacity, SV *);
+    return sv_setref_pv(newSV(0), class, c);
+}
+
+/* The C side of put and STORE: the table takes a count on value itself
+ * (not a copy); the oldest entry goes to the graveyard when it is full. */
+static void lru_put(pTHX_ lru *c, SV *value)
+{
+    SV *old = c->slots[c->head];
+    if (old)
+        av_push(graveyard, old);
+    c->slots[c->head] = SvREFCNT_inc_simple_NN(value);
+    c->head = (c->head + 1) % c->capacity;
+    if (c->used < c->capacity)
+        c->used++;
+    c->puts++;
 }
 
 static int want(const char *what)
@@ -164,13 +196,7 @@ new(class, capacity)
     const char *class
     UV capacity
   CODE:
-  {
-    lru *c;
-    Newxz(c, 1, lru);
-    Newxz(c->slots, capacity ? capacity : 1, SV *);
-    c->capacity = capacity ? capacity : 1;
-    RETVAL = sv_setref_pv(newSV(0), class, c);
-  }
+    RETVAL = lru_new(aTHX_ class, capacity);
   OUTPUT:
     RETVAL
 
@@ -179,18 +205,70 @@ put(self, value)
     SV *self
     SV *value
   CODE:
-  {
-    lru *c = lru_of(aTHX_ self);
-    SV *old = c->slots[c->head];
-    /* the oldest entry goes to the graveyard when the table is full */
-    if (old)
-        av_push(graveyard, old);
-    c->slots[c->head] = SvREFCNT_inc_simple_NN(value);
-    c->head = (c->head + 1) % c->capacity;
-    if (c->used < c->capacity)
-        c->used++;
-    c->puts++;
-  }
+    lru_put(aTHX_ lru_of(aTHX_ self), value);
+
+SV *
+TIEHASH(class, capacity)
+    const char *class
+    UV capacity
+  CODE:
+    RETVAL = lru_new(aTHX_ class, capacity);
+  OUTPUT:
+    RETVAL
+
+void
+STORE(self, key, value)
+    SV *self
+    SV *key
+    SV *value
+  CODE:
+    /* For $h{k} = $v perl hands STORE the tied element itself, a PVLV
+     * whose reference to $v no dump shows (the format's LVALUE has no
+     * referent; both dumpers drop it).  Holding a copy, as a C cache does,
+     * leaves a plain REF in the C array, the seed's "not found" REF. */
+    lru_put(aTHX_ lru_of(aTHX_ self), sv_2mortal(newSVsv(value)));
+
+void
+FETCH(self, key)
+    SV *self
+    SV *key
+  CODE:
+    XSRETURN_UNDEF;
+
+void
+FIRSTKEY(self)
+    SV *self
+  CODE:
+    XSRETURN_UNDEF;
+
+void
+NEXTKEY(self, lastkey)
+    SV *self
+    SV *lastkey
+  CODE:
+    XSRETURN_UNDEF;
+
+bool
+EXISTS(self, key)
+    SV *self
+    SV *key
+  CODE:
+    RETVAL = 0;
+  OUTPUT:
+    RETVAL
+
+void
+DELETE(self, key)
+    SV *self
+    SV *key
+  CODE:
+    /* a no-op: the entry stays where it is */
+
+void
+CLEAR(self)
+    SV *self
+  CODE:
+    /* a no-op: the entries stay where they are */
 
 UV
 used(self)
